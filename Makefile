@@ -1,0 +1,58 @@
+# Two commands a newcomer needs:  make serve   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+SHARED ?= ../shared
+
+.PHONY: serve test bench lint sample chromium translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e . || $(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# The committed sample store; rebuilt only when missing (needs ../shared).
+data/sample/sample.gpkg:
+	$(BIN)/python scripts/build_sample_db.py --shared $(SHARED) --out $@
+
+sample: $(VENV)/.runtime-installed  ## rebuild the sample store from ../shared
+	$(BIN)/python scripts/build_sample_db.py --shared $(SHARED) --out data/sample/sample.gpkg
+
+# Debian's Chromium for the browser tests (as root; CI and dev machines are root).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Cần cài chromium / please install Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+MO := webmap/translations/en/LC_MESSAGES/messages.mo
+$(MO): webmap/translations/en/LC_MESSAGES/messages.po $(VENV)/.runtime-installed
+	$(BIN)/pybabel compile -d webmap/translations
+
+serve: $(VENV)/.runtime-installed data/sample/sample.gpkg $(MO)
+	$(BIN)/python -m webmap serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check geodata webmap scripts tests
+
+bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium
+	$(BIN)/python scripts/bench_home.py
+
+translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
+	$(BIN)/pybabel extract -F babel.cfg -o webmap/translations/messages.pot --no-location --sort-output --project webmap .
+	$(BIN)/pybabel update -i webmap/translations/messages.pot -d webmap/translations --no-location
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

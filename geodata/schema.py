@@ -1,0 +1,125 @@
+"""Tables of the store, on top of the GeoPackage core.
+
+Why these shapes: a unit code means nothing without its vintage (codes are reused
+across the 2025 reform: 03390 was TT Tam Đường before and is Xã Bình Lư after), so
+every reference to a unit is the pair (code, vintage).  Observations keep their
+source down to the row so any number on a map can be traced back to a document.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from geodata import gpkg
+
+SCHEMA_VERSION = "1"
+
+VINTAGES = ("2025", "pre2025")
+LEVELS = ("province", "district", "commune", "village")
+KINDS = ("actual", "plan", "target", "baseline")
+
+TABLES: dict[str, tuple[str, str, str | None]] = {
+    # name: (DDL, description, geometry type or None)
+    "datasets": (
+        """CREATE TABLE IF NOT EXISTS datasets (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT, licence TEXT NOT NULL,
+            attribution TEXT NOT NULL, source TEXT, snapshot TEXT, note TEXT,
+            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)))""",
+        "Provenance and licence of every dataset in this file",
+        None,
+    ),
+    "units": (
+        f"""CREATE TABLE IF NOT EXISTS units (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB,
+            code TEXT NOT NULL, vintage TEXT NOT NULL CHECK (vintage IN {VINTAGES!r}),
+            level TEXT NOT NULL CHECK (level IN {LEVELS!r}), unit_type TEXT NOT NULL,
+            name TEXT NOT NULL, full_name TEXT NOT NULL, name_en TEXT,
+            parent_code TEXT, parent_vintage TEXT, area_km2 REAL,
+            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
+            dataset_id TEXT NOT NULL REFERENCES datasets(id), note TEXT,
+            UNIQUE (code, vintage))""",
+        "Administrative units (province, district, commune, village) of both vintages",
+        "MULTIPOLYGON",
+    ),
+    "unit_screen_geom": (
+        """CREATE TABLE IF NOT EXISTS unit_screen_geom (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB,
+            code TEXT NOT NULL, vintage TEXT NOT NULL, tolerance_deg REAL NOT NULL,
+            UNIQUE (code, vintage))""",
+        "Unit boundaries simplified for the screen (shared edges kept); exports use units.geom",
+        "MULTIPOLYGON",
+    ),
+    "crosswalk": (
+        """CREATE TABLE IF NOT EXISTS crosswalk (
+            old_code TEXT NOT NULL, old_vintage TEXT NOT NULL DEFAULT 'pre2025',
+            new_code TEXT NOT NULL, new_vintage TEXT NOT NULL DEFAULT '2025',
+            split INTEGER NOT NULL DEFAULT 0, is_default INTEGER,
+            dataset_id TEXT NOT NULL REFERENCES datasets(id),
+            PRIMARY KEY (old_code, old_vintage, new_code, new_vintage))""",
+        "Official old (pre-2025) to new (2025) commune mapping",
+        None,
+    ),
+    "indicators": (
+        """CREATE TABLE IF NOT EXISTS indicators (
+            code TEXT PRIMARY KEY, name_vi TEXT NOT NULL, name_en TEXT NOT NULL,
+            theme TEXT NOT NULL, measure_unit TEXT, direction TEXT, aggregation TEXT,
+            definition TEXT, qualifiers TEXT, dataset_id TEXT REFERENCES datasets(id))""",
+        "Indicator catalogue",
+        None,
+    ),
+    "observations": (
+        f"""CREATE TABLE IF NOT EXISTS observations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            unit_code TEXT NOT NULL, unit_vintage TEXT NOT NULL,
+            indicator_code TEXT NOT NULL, period TEXT,
+            kind TEXT NOT NULL CHECK (kind IN {KINDS!r}), target_type TEXT,
+            value REAL, value_high REAL, measure_unit TEXT, base_period TEXT,
+            scope TEXT NOT NULL DEFAULT 'unit',
+            source_doc TEXT NOT NULL, source_section TEXT, source_row INTEGER, quote TEXT, note TEXT,
+            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
+            dataset_id TEXT NOT NULL REFERENCES datasets(id))""",
+        "Indicator values: actuals, plans, targets and baselines, each with its source",
+        None,
+    ),
+    "places": (
+        """CREATE TABLE IF NOT EXISTS places (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB,
+            name_as_written TEXT NOT NULL, name_normalized TEXT NOT NULL, place_type TEXT NOT NULL,
+            commune_code TEXT, commune_vintage TEXT, village_code TEXT, role TEXT,
+            source_doc TEXT NOT NULL, quote TEXT, note TEXT,
+            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
+            dataset_id TEXT NOT NULL REFERENCES datasets(id))""",
+        "Places named in the planning documents (geometry only where known or illustrative)",
+        "POINT",
+    ),
+    "meta": (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "Store metadata (schema version, sample build inputs)",
+        None,
+    ),
+}
+
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_units_level ON units (level, vintage)",
+    "CREATE INDEX IF NOT EXISTS idx_units_parent ON units (parent_code, parent_vintage)",
+    "CREATE INDEX IF NOT EXISTS idx_obs_unit ON observations (unit_code, unit_vintage, indicator_code)",
+    "CREATE INDEX IF NOT EXISTS idx_obs_indicator ON observations (indicator_code, period)",
+    "CREATE INDEX IF NOT EXISTS idx_crosswalk_new ON crosswalk (new_code, new_vintage)",
+]
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Create every table, registered in the GeoPackage contents (idempotent)."""
+    gpkg.init_core(conn)
+    for table, (ddl, description, geometry_type) in TABLES.items():
+        conn.execute(ddl)
+        gpkg.register_table(
+            conn,
+            table,
+            description=description,
+            geometry_column="geom" if geometry_type else None,
+            geometry_type=geometry_type or "GEOMETRY",
+        )
+    for ddl in INDEXES:
+        conn.execute(ddl)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))

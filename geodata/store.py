@@ -1,0 +1,272 @@
+"""Reading and writing the embedded store (one GeoPackage file).
+
+Why one file: a commune office copies one file to a USB stick and has the whole
+state, which QGIS also opens directly.  Writes go through ``transaction`` so an
+interrupted build or import leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geodata import gpkg, schema
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open the store; a read-only connection cannot change the file by accident."""
+    path = Path(path)
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA foreign_keys = ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All or nothing: commit on success, roll back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def create_store(path: str | Path) -> sqlite3.Connection:
+    """Create an empty store with every table (the file must not exist yet)."""
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} exists; refusing to overwrite a store")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    with transaction(conn):
+        schema.create(conn)
+    return conn
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+    n = 0
+    for row in rows:
+        cols = list(row)
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+        n += 1
+    return n
+
+
+def add_dataset(conn: sqlite3.Connection, **fields: Any) -> None:
+    _insert(conn, "datasets", [fields])
+
+
+def add_units(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Insert units; ``geom`` may be a shapely geometry (polygons become multipolygons)."""
+
+    def prepared() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            out = dict(row)
+            geom = out.get("geom")
+            if geom is not None and geom.geom_type == "Polygon":
+                geom = shapely.MultiPolygon([geom])
+            out["geom"] = gpkg.encode(geom)
+            yield out
+
+    n = _insert(conn, "units", prepared())
+    gpkg.update_extent(conn, "units")
+    return n
+
+
+def add_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Insert plain rows (observations, crosswalk, indicators, places without geometry)."""
+    if table not in schema.TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    if table == "places":
+        rows = ({**r, "geom": gpkg.encode(r.get("geom"))} for r in rows)
+    return _insert(conn, table, rows)
+
+
+def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: float = 0.0005) -> int:
+    """Recompute the screen geometries of every unit that has a boundary.
+
+    Why stored: ``coverage_simplify`` keeps the edges neighbours share (per-polygon
+    simplification opens gaps), but costs seconds on large sets, so it runs when
+    data changes, never per request.  Each (level, vintage, parent) set is one
+    coverage; coordinates are snapped to 1e-5° (about 1 m) to keep pages light.
+    """
+    conn.execute("DELETE FROM unit_screen_geom")
+    groups = conn.execute(
+        "SELECT DISTINCT level, vintage FROM units WHERE geom IS NOT NULL"
+    ).fetchall()
+    n = 0
+    for level, vintage in groups:
+        rows = conn.execute(
+            "SELECT code, geom FROM units WHERE level=? AND vintage=? AND geom IS NOT NULL ORDER BY code",
+            (level, vintage),
+        ).fetchall()
+        codes = [r["code"] for r in rows]
+        geoms = [gpkg.decode(r["geom"]) for r in rows]
+        simplified = shapely.coverage_simplify(geoms, tolerance_deg)
+        simplified = shapely.set_precision(simplified, 1e-5)
+        for code, original, geom in zip(codes, geoms, simplified, strict=True):
+            if geom is None or geom.is_empty:  # tiny units can vanish: keep the original
+                geom = original
+            if geom.geom_type == "Polygon":
+                geom = shapely.MultiPolygon([geom])
+            conn.execute(
+                "INSERT INTO unit_screen_geom (geom, code, vintage, tolerance_deg) VALUES (?,?,?,?)",
+                (gpkg.encode(geom), code, vintage, tolerance_deg),
+            )
+            n += 1
+    gpkg.update_extent(conn, "unit_screen_geom")
+    return n
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+# --- reading -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitKey:
+    code: str
+    vintage: str
+
+
+def counts_by_level(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Units per vintage and level, e.g. ``{"2025": {"commune": 113, ...}}``."""
+    out: dict[str, dict[str, int]] = {}
+    for row in conn.execute("SELECT vintage, level, COUNT(*) AS n FROM units GROUP BY vintage, level"):
+        out.setdefault(row["vintage"], {})[row["level"]] = row["n"]
+    return out
+
+
+def table_count(conn: sqlite3.Connection, table: str) -> int:
+    if table not in schema.TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def get_unit(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT code, vintage, level, unit_type, name, full_name, name_en, parent_code, parent_vintage,"
+        " area_km2, illustrative, dataset_id, note FROM units WHERE code=? AND vintage=?",
+        (code, vintage),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def units_frame(
+    conn: sqlite3.Connection,
+    *,
+    level: str,
+    vintage: str = "2025",
+    parent: str | Sequence[str] | None = None,
+    screen: bool = False,
+) -> gpd.GeoDataFrame:
+    """Units of one level as a GeoDataFrame (EPSG:4326).
+
+    ``screen=True`` takes the simplified boundaries meant for web maps; exports
+    and area computations must use the default full-resolution ones.
+    """
+    geom_sql = "s.geom" if screen else "u.geom"
+    join = (
+        "LEFT JOIN unit_screen_geom s ON s.code = u.code AND s.vintage = u.vintage" if screen else ""
+    )
+    sql = (
+        f"SELECT u.code, u.vintage, u.level, u.unit_type, u.name, u.full_name, u.name_en, u.parent_code,"
+        f" u.area_km2, u.illustrative, u.dataset_id, {geom_sql} AS geom FROM units u {join}"
+        " WHERE u.level=? AND u.vintage=?"
+    )
+    params: list[Any] = [level, vintage]
+    if parent is not None:
+        parents = [parent] if isinstance(parent, str) else list(parent)
+        sql += f" AND u.parent_code IN ({', '.join('?' * len(parents))})"
+        params.extend(parents)
+    sql += " ORDER BY u.code"
+    rows = [dict(r) for r in conn.execute(sql, params)]
+    geoms = [gpkg.decode(r.pop("geom")) for r in rows]
+    frame = pd.DataFrame(rows, columns=[
+        "code", "vintage", "level", "unit_type", "name", "full_name", "name_en", "parent_code",
+        "area_km2", "illustrative", "dataset_id",
+    ])
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+
+def observations(
+    conn: sqlite3.Connection,
+    *,
+    indicator: str | None = None,
+    unit_codes: Iterable[str] | None = None,
+    vintage: str = "2025",
+    period: str | None = None,
+    kind: str | None = None,
+) -> list[dict[str, Any]]:
+    """Observations with their source columns, filtered as asked."""
+    sql = "SELECT * FROM observations WHERE unit_vintage=?"
+    params: list[Any] = [vintage]
+    if indicator is not None:
+        sql += " AND indicator_code=?"
+        params.append(indicator)
+    if period is not None:
+        sql += " AND period=?"
+        params.append(period)
+    if kind is not None:
+        sql += " AND kind=?"
+        params.append(kind)
+    if unit_codes is not None:
+        codes = list(unit_codes)
+        sql += f" AND unit_code IN ({', '.join('?' * len(codes))})"
+        params.extend(codes)
+    return [dict(r) for r in conn.execute(sql + " ORDER BY id", params)]
+
+
+def datasets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute("SELECT * FROM datasets ORDER BY illustrative, id")]
+
+
+def indicator(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM indicators WHERE code=?", (code,)).fetchone()
+    return dict(row) if row else None
+
+
+def meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
+
+
+def ensure_store(path: str | Path, sample: str | Path) -> Path:
+    """Create the working store from the sample on first run; never overwrite one.
+
+    The copy goes to a temporary name first and is renamed, so a crash mid-copy
+    cannot leave a half-written store behind.
+    """
+    import shutil
+
+    path, sample = Path(path), Path(sample)
+    if path.exists():
+        return path
+    if not sample.exists():
+        raise FileNotFoundError(f"neither the store {path} nor the sample {sample} exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    shutil.copyfile(sample, tmp)
+    tmp.replace(path)
+    return path

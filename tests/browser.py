@@ -1,0 +1,59 @@
+"""Helpers for the browser tests: a live server and Debian's Chromium.
+
+Chromium runs with the flags this workplace needs (no sandbox as root, no
+background networking) and every request the page makes is recorded, so a test
+can assert that nothing left 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextlib.contextmanager
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Traffic:
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def foreign_hosts(self) -> set[str]:
+        hosts = {urlparse(u).hostname for u in self.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+        return {h for h in hosts if h not in ("127.0.0.1",)}
+
+
+@contextlib.contextmanager
+def browser_page(viewport: tuple[int, int] = (1280, 800)):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            page = context.new_page()
+            traffic = Traffic()
+            page.on("request", lambda r: traffic.requests.append(r.url))
+            page.on("console", lambda m: traffic.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: traffic.console_errors.append(str(e)))
+            yield page, traffic
+        finally:
+            browser.close()

@@ -1,0 +1,47 @@
+"""Shared fixtures: every test gets its own copy of the sample store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "sample.gpkg"
+SHARED = ROOT.parent / "shared"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    return path
+
+
+@pytest.fixture
+def app(db_path: Path):
+    from webmap import create_app
+
+    return create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def conn(db_path: Path):
+    from geodata import store
+
+    c = store.connect(db_path, readonly=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

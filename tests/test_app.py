@@ -1,0 +1,125 @@
+"""The Flask app over the sample store: health, home page, escaping, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from markupsafe import escape
+
+from geodata import store
+from webmap import create_app
+
+
+def _embedded_collections(html: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"_add\((\{.*?\})\);\n", html)]
+
+
+def test_healthz_reports_db_and_counts(client, db_path):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["database"] == str(db_path)
+    assert body["units"]["2025"] == {"province": 2, "commune": 113, "village": 29}
+    assert body["units"]["pre2025"]["commune"] == 306
+    assert body["crosswalk"] == 306
+
+
+def test_store_is_created_from_sample_on_first_run(tmp_path):
+    target = tmp_path / "sub" / "new.gpkg"
+    app = create_app({"WEBMAP_DB": str(target)})
+    assert target.exists()
+    assert app.test_client().get("/healthz").get_json()["units"]["2025"]["commune"] == 113
+    conn = sqlite3.connect(target)
+    conn.execute("DELETE FROM observations")
+    conn.commit()
+    conn.close()
+    create_app({"WEBMAP_DB": str(target)})  # an existing store is never overwritten
+    assert sqlite3.connect(target).execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 0
+
+
+def test_home_embeds_38_communes_with_classes_and_sources(client):
+    html = client.get("/").get_data(as_text=True)
+    layers = _embedded_collections(html)
+    communes = [f for fc in layers for f in fc["features"] if "unit-commune" in f["properties"]["css"]]
+    assert len(communes) == 38
+    assert all(f["properties"]["cls"] >= 0 for f in communes)  # every commune has a density
+    binh_lu = next(f for f in communes if f["properties"]["code"] == "03390")
+    assert "Xã Bình Lư" in binh_lu["properties"]["popup"]
+    assert "107" in binh_lu["properties"]["popup"]  # 18,606 people / 173.91 km²
+    assert "lai_chau_communes_2025.geojson" in binh_lu["properties"]["popup"]
+    villages = [f for fc in layers for f in fc["features"] if "unit-village" in f["properties"]["css"]]
+    assert len(villages) == 13  # Bình Lư 11 + Thu Lũm 2 (Bắc Yên is in Sơn La)
+    assert all("illustrative" in f["properties"]["css"] for f in villages)
+    assert all("minh hoạ" in f["properties"]["popup"] for f in villages)
+
+
+def test_home_legend_counts_all_units(client):
+    html = client.get("/").get_data(as_text=True)
+    html = html.replace("\\u003c", "<").replace("\\u003e", ">")
+    counts = [int(n) for n in re.findall(r"class='n'>\((\d+)\)", html)]
+    assert sum(counts) == 38
+
+
+def test_home_loads_nothing_from_the_internet(client):
+    html = client.get("/").get_data(as_text=True)
+    loads = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert loads and all(u.startswith(("/", "?", "#")) for u in loads), loads
+    assert "cdn.jsdelivr" not in html and "openstreetmap" not in html.lower()
+    for url in loads:
+        if url.startswith("/static/"):
+            assert client.get(url).status_code == 200, url
+
+
+def test_home_is_vietnamese_by_default_and_english_on_request(client):
+    vi = client.get("/").get_data(as_text=True)
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert 'lang="vi"' in vi and "Mật độ dân số" in vi and "Không có số liệu" in vi
+    assert 'lang="en"' in en and "Population density" in en and "No data" in en
+    assert "Illustrative data" in en
+
+
+def test_attribution_names_every_dataset(client, conn):
+    html = client.get("/").get_data(as_text=True)
+    for d in store.datasets(conn):
+        assert escape(d["attribution"])[:40] in html.replace("\\u0026", "&")
+
+
+def test_names_are_escaped_everywhere(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE units SET full_name='<script>alert(1)</script> Bình Lư' WHERE code='03390' AND vintage='2025'")
+    conn.commit()
+    conn.close()
+    html = create_app({"WEBMAP_DB": str(db_path)}).test_client().get("/").get_data(as_text=True)
+    assert "<script>alert" not in html
+    props = next(f["properties"] for fc in _embedded_collections(html) for f in fc["features"]
+                 if f["properties"]["code"] == "03390")
+    assert props["label"] == "&lt;script&gt;alert(1)&lt;/script&gt; Bình Lư"
+    assert "<strong>&lt;script&gt;alert(1)&lt;/script&gt; Bình Lư</strong>" in props["popup"]
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/api/no-such"])
+def test_errors_are_clear_and_bilingual(client, path):
+    resp = client.get(path)
+    assert resp.status_code == 404
+    text = resp.get_data(as_text=True)
+    assert "Không tìm thấy" in text and "not found" in text
+    assert "Traceback" not in text
+
+
+def test_unexpected_error_is_a_clean_500(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    resp = app.test_client().get("/boom")
+    assert resp.status_code == 500
+    assert "secret internals" not in resp.get_data(as_text=True)
+    assert "Máy chủ gặp lỗi" in resp.get_data(as_text=True)
+
+
+def test_pages_are_compressed(client):
+    resp = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert resp.headers.get("Content-Encoding") == "gzip"
+    assert len(resp.data) < 400_000

@@ -1,0 +1,44 @@
+"""The Flask app: maps, API and (later) figures over the ``geodata`` store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_compress import Compress
+
+from geodata import store
+from webmap import config, db, formatting
+
+LOCALES = ("vi", "en")
+
+
+def _select_locale() -> str:
+    lang = request.args.get("lang")
+    return lang if lang in LOCALES else "vi"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """App factory; ``overrides`` win over environment and defaults."""
+    static = Path(__file__).resolve().parents[1] / "static"
+    app = Flask(__name__, static_folder=str(static), static_url_path="/static")
+    app.config.update(config.defaults())
+    if overrides:
+        app.config.update(overrides)
+    app.config["WEBMAP_DB"] = str(
+        store.ensure_store(app.config["WEBMAP_DB"], app.config["WEBMAP_SAMPLE_DB"])
+    )
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
+    Babel(app, locale_selector=_select_locale)
+    Compress(app)
+    app.teardown_appcontext(db.close)
+    app.context_processor(lambda: {"lang": formatting.lang()})
+
+    from webmap import errors, views
+
+    app.register_blueprint(views.bp)
+    errors.register(app)
+    return app

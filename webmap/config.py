@@ -1,0 +1,27 @@
+"""Configuration defaults, overridable by environment variables and by ``create_app(config)``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def defaults() -> dict[str, Any]:
+    """Defaults read at app creation, so tests can set the environment first."""
+    return {
+        # The working store; created from the committed sample on first run.
+        "WEBMAP_DB": os.environ.get("WEBMAP_DB", str(ROOT / "instance" / "webmap.gpkg")),
+        "WEBMAP_SAMPLE_DB": os.environ.get("WEBMAP_SAMPLE_DB", str(ROOT / "data" / "sample" / "sample.gpkg")),
+        # An online basemap is an opt-in: pages must work with no internet.
+        "WEBMAP_ONLINE_BASEMAP": os.environ.get("WEBMAP_ONLINE_BASEMAP", "0") == "1",
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("WEBMAP_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "application/geo+json",
+                               "application/javascript", "text/javascript"],
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_MIN_SIZE": 1024,
+    }

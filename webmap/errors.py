@@ -1,0 +1,31 @@
+"""Error pages: a clear bilingual message, never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
+    413: ("Tệp tải lên quá lớn.", "The uploaded file is too large."),
+    500: ("Máy chủ gặp lỗi; thao tác không thay đổi dữ liệu. Vui lòng thử lại hoặc báo quản trị viên.",
+          "The server hit an error; nothing was changed. Please retry or tell the administrator."),
+}
+
+
+def _respond(code: int):
+    vi, en = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": {"code": code, "message_vi": vi, "message_en": en}}), code
+    return render_template("error.html", code=code, message_vi=vi, message_en=en), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _respond(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return _respond(500)

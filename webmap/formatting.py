@@ -1,0 +1,39 @@
+"""Numbers and labels for people: Vietnamese number format by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import format_decimal, get_locale, gettext
+
+
+def lang() -> str:
+    """The page language: ``vi`` (default) or ``en``."""
+    return "en" if str(get_locale()) == "en" else "vi"
+
+
+def indicator_name(indicator: dict[str, Any]) -> str:
+    return indicator["name_en"] if lang() == "en" else indicator["name_vi"]
+
+
+def number(value: float | None, unit: str | None = None) -> str:
+    """``3902.9`` -> ``3.902,9`` in Vietnamese, ``3,902.9`` in English."""
+    if value is None:
+        return gettext("Không có số liệu")
+    text = format_decimal(value, format="#,##0.##")
+    return f"{text} {unit_label(unit)}".strip() if unit else text
+
+
+UNIT_LABELS_VI = {
+    "persons": "người", "persons/km2": "người/km²", "households": "hộ", "villages": "bản",
+    "tonnes": "tấn", "visits": "lượt", "km2": "km²", "million VND": "triệu đồng",
+    "billion VND": "tỷ đồng",
+}
+
+
+def unit_label(unit: str | None) -> str:
+    if not unit:
+        return ""
+    if lang() == "vi":
+        return UNIT_LABELS_VI.get(unit, unit)
+    return unit.replace("km2", "km²")

@@ -1,0 +1,72 @@
+"""Small Leaflet controls that folium lacks: a legend and attribution lines.
+
+Why not branca's colormap legend: it hard-codes d3 from a CDN inside its render
+code, so it breaks offline.  These elements pass their (already escaped) HTML to
+JavaScript as JSON strings, so no name can break out of the string.
+"""
+
+from __future__ import annotations
+
+import json
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+
+def js_string(text: str) -> str:
+    """A JavaScript string literal that cannot close a <script> element.
+
+    UTF-8 is kept (Vietnamese letters are 2-3 bytes instead of 6 as ``\\uXXXX``).
+    """
+    return (
+        json.dumps(str(text), ensure_ascii=False)
+        .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding a block of trusted (escaped) HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var ctl = L.control({position: {{ this.position_json }}});
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create('div', {{ this.css_class_json }});
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "bottomright", css_class: str = "map-control") -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html_json = js_string(html)
+        self.position_json = js_string(position)
+        self.css_class_json = js_string(f"leaflet-control {css_class}")
+
+
+class Attribution(MacroElement):
+    """Adds attribution lines (escaped HTML) to the map's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {% for line in this.lines_json %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ line }});
+        {% endfor %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.lines_json = [js_string(line) for line in lines]
