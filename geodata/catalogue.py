@@ -38,6 +38,36 @@ def parse_reference_table(markdown: str) -> dict[str, dict[str, str]]:
     return out
 
 
+# What "<x>-weighted mean" in the reference table weighs by, as an indicator code.
+# ``area_km2`` falls back to the unit's official area when no observation exists.
+WEIGHTS = {
+    "population": "population",
+    "population- or households": "population",
+    "households": "households",
+    "villages": "villages_count",
+    "land-area": "area_km2",
+}
+_WEIGHTED = re.compile(r"^(?P<weight>[a-z0-9 -]+?)-weighted")
+
+
+def aggregation_rule(text: str | None) -> tuple[str, str | None]:
+    """``"households-weighted mean"`` -> ``("weighted_mean", "households")``.
+
+    Why parse: the rule decides whether a province value may be computed from its
+    communes at all, and with which weight; a plain mean of rates is never allowed.
+    """
+    if not text:
+        return "none", None
+    text = text.strip().lower()
+    if text.startswith("sum"):
+        return "sum", None
+    m = _WEIGHTED.match(text)
+    if m and "mean" in text:
+        key = m["weight"].strip()
+        return "weighted_mean", WEIGHTS.get(key, key.replace("-", "_").replace(" ", "_"))
+    return "none", None
+
+
 def base_code(indicator_code: str) -> str:
     """``pupils__primary`` -> ``pupils``: the qualifier names a component."""
     return indicator_code.split("__", 1)[0]
@@ -50,18 +80,20 @@ def catalogue_rows(
 ) -> list[dict[str, str | None]]:
     """One catalogue entry per base indicator code found in the reference CSV.
 
-    Labels come from the first level (not change) row of the unqualified code,
-    falling back to any row, so "Tỷ lệ hộ nghèo" wins over "Mức giảm tỷ lệ hộ nghèo".
+    Labels come from the shortest level (not change) row of the unqualified code,
+    falling back to any row, so "Tỷ lệ hộ nghèo" wins over "Mức giảm tỷ lệ hộ nghèo"
+    and over one document's long wording of its own target.
     """
-    labels: dict[str, tuple[int, str, str]] = {}
+    labels: dict[str, tuple[tuple[int, int], str, str]] = {}
     for row in reference_rows:
         code = base_code(row["indicator_code"])
-        rank = (row["indicator_code"] != code) * 2 + (row["unit"] in CHANGE_UNITS)
+        rank = ((row["indicator_code"] != code) * 2 + (row["unit"] in CHANGE_UNITS), len(row["indicator_vi"]))
         if code not in labels or rank < labels[code][0]:
             labels[code] = (rank, row["indicator_vi"], row["indicator_en"])
     out = []
     for code in sorted(labels):
         meta = table.get(code, {})
+        method, weight = aggregation_rule(meta.get("aggregation"))
         out.append({
             "code": code,
             "name_vi": labels[code][1],
@@ -70,6 +102,8 @@ def catalogue_rows(
             "measure_unit": meta.get("measure_unit"),
             "direction": meta.get("direction"),
             "aggregation": meta.get("aggregation"),
+            "aggregation_method": method,
+            "weight_indicator": weight,
             "definition": meta.get("definition"),
             "qualifiers": meta.get("qualifiers") or None,
             "dataset_id": dataset_id,

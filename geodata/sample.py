@@ -27,6 +27,7 @@ POPULATION_DENSITY = {
     "code": "population_density", "name_vi": "Mật độ dân số", "name_en": "Population density",
     "theme": "governance_digital", "measure_unit": "persons/km2", "direction": "context",
     "aggregation": "recompute from population (sum) and area (sum)",
+    "aggregation_method": "none", "weight_indicator": None,
     "definition": "Population / natural area, both from the official 2025 reference map",
     "qualifiers": None, "dataset_id": "vnpd-2025",
 }

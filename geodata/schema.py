@@ -12,7 +12,7 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: indicators.aggregation_method, weight_indicator
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -63,6 +63,9 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
         """CREATE TABLE IF NOT EXISTS indicators (
             code TEXT PRIMARY KEY, name_vi TEXT NOT NULL, name_en TEXT NOT NULL,
             theme TEXT NOT NULL, measure_unit TEXT, direction TEXT, aggregation TEXT,
+            aggregation_method TEXT NOT NULL DEFAULT 'none'
+                CHECK (aggregation_method IN ('sum', 'weighted_mean', 'none')),
+            weight_indicator TEXT,
             definition TEXT, qualifiers TEXT, dataset_id TEXT REFERENCES datasets(id))""",
         "Indicator catalogue",
         None,

@@ -252,6 +252,27 @@ def meta(conn: sqlite3.Connection) -> dict[str, str]:
     return {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
 
 
+class StoreVersionError(RuntimeError):
+    """The working store was made by an older version of the schema."""
+
+
+def check_schema(path: str | Path) -> None:
+    conn = connect(path, readonly=True)
+    try:
+        found = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        found = None
+    finally:
+        conn.close()
+    if found is None or found[0] != schema.SCHEMA_VERSION:
+        have = found[0] if found else "?"
+        raise StoreVersionError(
+            f"CSDL {path} có lược đồ phiên bản {have}, cần {schema.SCHEMA_VERSION}: đổi tên tệp này để tạo lại "
+            f"từ dữ liệu mẫu. / Store {path} has schema version {have}, this code needs "
+            f"{schema.SCHEMA_VERSION}: move the file away to recreate it from the sample."
+        )
+
+
 def ensure_store(path: str | Path, sample: str | Path) -> Path:
     """Create the working store from the sample on first run; never overwrite one.
 
@@ -262,6 +283,7 @@ def ensure_store(path: str | Path, sample: str | Path) -> Path:
 
     path, sample = Path(path), Path(sample)
     if path.exists():
+        check_schema(path)
         return path
     if not sample.exists():
         raise FileNotFoundError(f"neither the store {path} nor the sample {sample} exists")

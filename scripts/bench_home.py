@@ -32,7 +32,7 @@ from webmap import assets, create_app  # noqa: E402
 N_POLYGONS = 38
 DRAW_PROBE = """
 (() => {
-  const want = %d;
+  const want = N_POLYGONS;
   const tick = () => {
     if (document.querySelectorAll('path.leaflet-interactive').length >= want) {
       window.__drawn = performance.now();
@@ -40,7 +40,7 @@ DRAW_PROBE = """
   };
   requestAnimationFrame(tick);
 })();
-""" % N_POLYGONS
+""".replace("N_POLYGONS", str(N_POLYGONS))
 
 
 def plain_folium_html(db: Path) -> str:

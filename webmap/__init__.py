@@ -37,8 +37,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(lambda: {"lang": formatting.lang()})
 
-    from webmap import errors, views
+    from webmap import api, errors, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
     errors.register(app)
     return app

@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
+    400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
     404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
     413: ("Tệp tải lên quá lớn.", "The uploaded file is too large."),
     500: ("Máy chủ gặp lỗi; thao tác không thay đổi dữ liệu. Vui lòng thử lại hoặc báo quản trị viên.",

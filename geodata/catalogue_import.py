@@ -1,0 +1,140 @@
+"""Editing the indicator catalogue by importing a CSV or XLSX table.
+
+Why all-or-nothing: a catalogue row decides how a province value is computed from
+its communes; a half-applied file could mix two rules. Every problem is reported
+(file, row, field, what is wrong) in Vietnamese and English, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geodata import store
+
+HEADER_ALIASES = {
+    "code": "code", "mã chỉ tiêu": "code", "ma chi tieu": "code",
+    "name_vi": "name_vi", "tên chỉ tiêu": "name_vi", "ten chi tieu": "name_vi",
+    "name_en": "name_en", "tên tiếng anh": "name_en",
+    "theme": "theme", "lĩnh vực": "theme",
+    "measure_unit": "measure_unit", "unit": "measure_unit", "đơn vị tính": "measure_unit",
+    "direction": "direction", "chiều hướng": "direction",
+    "aggregation_method": "aggregation_method", "cách tổng hợp": "aggregation_method",
+    "weight_indicator": "weight_indicator", "trọng số": "weight_indicator",
+    "aggregation": "aggregation", "definition": "definition", "định nghĩa": "definition",
+}
+REQUIRED = ("code", "name_vi", "name_en", "theme")
+DIRECTIONS = {"higher_is_better", "lower_is_better", "context", "ambiguous"}
+METHODS = {"sum", "weighted_mean", "none"}
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    field: str | None
+    message_vi: str
+    message_en: str
+
+    def text(self, path: str, lang: str = "vi") -> str:
+        where = path
+        if self.row:
+            where += f", dòng {self.row}" if lang == "vi" else f", row {self.row}"
+        if self.field:
+            where += f", {'cột' if lang == 'vi' else 'field'} '{self.field}'"
+        return f"{where}: {self.message_vi if lang == 'vi' else self.message_en}"
+
+
+class ImportRefused(Exception):
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        super().__init__(f"{path}: {len(problems)} problem(s)")
+        self.path, self.problems = path, problems
+
+
+def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, headers normalised."""
+    name = str(path)
+    if not path.is_file():
+        raise ImportRefused(name, [Problem(None, None, "không tìm thấy tệp", "file not found")])
+    if path.stat().st_size > MAX_BYTES:
+        raise ImportRefused(name, [Problem(None, None, f"tệp lớn hơn {MAX_BYTES // 2**20} MB",
+                                           f"file is larger than {MAX_BYTES // 2**20} MB")])
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportRefused(name, [Problem(None, None, f"không đọc được tệp Excel ({exc})",
+                                               f"cannot read the Excel file ({exc})")]) from None
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ImportRefused(name, [Problem(None, None, f"không có trang '{sheet}' (có: {book.sheetnames})",
+                                               f"no sheet '{sheet}' (sheets: {book.sheetnames})")])
+        ws = book[sheet] if sheet else book.worksheets[0]
+        grid = [[("" if c is None else str(c)) for c in row] for row in ws.iter_rows(values_only=True)]
+    else:
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRefused(name, [Problem(None, None, "tệp không phải UTF-8", "file is not UTF-8")]) from None
+        grid = list(csv.reader(io.StringIO(text)))
+    if not grid or not any(grid[0]):
+        raise ImportRefused(name, [Problem(None, None, "tệp rỗng", "the file is empty")])
+    headers = [HEADER_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in grid[0]]
+    return [dict(zip(headers, (c.strip() for c in row), strict=False)) | {"_row": i}
+            for i, row in enumerate(grid[1:], start=2) if any(c.strip() for c in row)]
+
+
+def validate(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    problems: list[Problem] = []
+    if rows:
+        missing = [f for f in REQUIRED if f not in rows[0]]
+        if missing:
+            return [], [Problem(1, f, "thiếu cột bắt buộc", "required column missing") for f in missing]
+    seen: dict[str, int] = {}
+    clean = []
+    for r in rows:
+        n = r["_row"]
+        for f in REQUIRED:
+            if not r.get(f):
+                problems.append(Problem(n, f, "ô trống", "empty cell"))
+        code = r.get("code", "")
+        if code in seen:
+            problems.append(Problem(n, "code", f"mã trùng với dòng {seen[code]}", f"duplicate of row {seen[code]}"))
+        seen[code] = n
+        if r.get("direction") and r["direction"] not in DIRECTIONS:
+            problems.append(Problem(
+                n, "direction", f"giá trị '{r['direction']}' không hợp lệ; dùng {sorted(DIRECTIONS)}",
+                f"'{r['direction']}' is not valid; use {sorted(DIRECTIONS)}"))
+        method = r.get("aggregation_method") or "none"
+        if method not in METHODS:
+            problems.append(Problem(n, "aggregation_method", f"'{method}' không hợp lệ; dùng {sorted(METHODS)}",
+                                    f"'{method}' is not valid; use {sorted(METHODS)}"))
+        if method == "weighted_mean" and not r.get("weight_indicator"):
+            problems.append(Problem(n, "weight_indicator", "bình quân gia quyền cần chỉ tiêu trọng số",
+                                    "a weighted mean needs a weight indicator"))
+        clean.append({k: (v or None) for k, v in r.items() if k != "_row" and k in set(HEADER_ALIASES.values())}
+                     | {"aggregation_method": method})
+    return clean, problems
+
+
+def import_catalogue(conn: sqlite3.Connection, path: Path, sheet: str | None = None) -> dict[str, int]:
+    """Add or update catalogue entries from ``path``; refuses the whole file on any problem."""
+    rows, problems = validate(read_table(path, sheet))
+    if problems:
+        raise ImportRefused(str(path), problems)
+    existing = {r[0] for r in conn.execute("SELECT code FROM indicators")}
+    with store.transaction(conn):
+        for r in rows:
+            cols = list(r)
+            conn.execute(
+                f"INSERT INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                f" ON CONFLICT(code) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in cols if c != 'code')}",
+                [r[c] for c in cols],
+            )
+    added = sum(r["code"] not in existing for r in rows)
+    return {"added": added, "updated": len(rows) - added}

@@ -1,0 +1,60 @@
+"""Reporting periods as the documents write them: ``2025``, ``2025H1``, ``2025Q1``, ``2026-2030``.
+
+Why a type: a half-year actual is compared with the annual plan as progress to date,
+never as a miss; a target "for 2026-2030" applies to every year of the range.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PERIOD = re.compile(r"^(?P<start>\d{4})(?:(?P<part>[HQ][1-4])|-(?P<end>\d{4}))?$")
+_FRACTION = {"H1": 0.5, "H2": 1.0, "Q1": 0.25, "Q2": 0.5, "Q3": 0.75, "Q4": 1.0}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: int
+    end: int
+    part: str | None = None  # "H1", "Q1"… for a part of one year
+
+    @property
+    def is_partial(self) -> bool:
+        return self.part is not None
+
+    @property
+    def is_range(self) -> bool:
+        return self.end > self.start
+
+    @property
+    def elapsed_share(self) -> float:
+        """Share of the year covered by a part-year period (H1 = 0.5)."""
+        return _FRACTION[self.part] if self.part else 1.0
+
+    @property
+    def year(self) -> int:
+        """The year a level observation refers to (the end of a range)."""
+        return self.end
+
+    def covers(self, year: int) -> bool:
+        return self.start <= year <= self.end
+
+    def __str__(self) -> str:
+        if self.part:
+            return f"{self.start}{self.part}"
+        return f"{self.start}-{self.end}" if self.is_range else str(self.start)
+
+
+def parse(text: str | None) -> Period | None:
+    """``"2025H1"`` -> Period(2025, 2025, "H1"); ``None`` or blank -> None."""
+    if text is None or not str(text).strip():
+        return None
+    m = _PERIOD.match(str(text).strip())
+    if not m:
+        raise ValueError(f"không hiểu kỳ báo cáo / unrecognised period {text!r} (use 2025, 2025H1, 2025Q1, 2026-2030)")
+    start = int(m["start"])
+    end = int(m["end"]) if m["end"] else start
+    if end < start:
+        raise ValueError(f"kỳ báo cáo ngược / period ends before it starts: {text!r}")
+    return Period(start, end, m["part"])
