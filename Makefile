@@ -28,11 +28,13 @@ data/sample/sample.gpkg:
 sample: $(VENV)/.runtime-installed  ## rebuild the sample store from ../shared
 	$(BIN)/python scripts/build_sample_db.py --shared $(SHARED) --out data/sample/sample.gpkg
 
-# Debian's Chromium for the browser tests (as root; CI and dev machines are root).
+# Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
+# read the print figures back). Installed with apt as root when missing.
 chromium:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "Cần cài chromium / please install Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
+	  else echo "Cần cài / please install: sudo apt-get install chromium poppler-utils"; exit 1; fi; }
 
 MO := webmap/translations/en/LC_MESSAGES/messages.mo
 $(MO): webmap/translations/en/LC_MESSAGES/messages.po $(VENV)/.runtime-installed
@@ -49,10 +51,11 @@ lint: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium
 	$(BIN)/python scripts/bench_home.py
+	$(BIN)/python scripts/bench_figures.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
 	$(BIN)/pybabel extract -F babel.cfg -o webmap/translations/messages.pot --no-location --sort-output --project webmap .
-	$(BIN)/pybabel update -i webmap/translations/messages.pot -d webmap/translations --no-location
+	$(BIN)/pybabel update -i webmap/translations/messages.pot -d webmap/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

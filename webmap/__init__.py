@@ -37,9 +37,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(lambda: {"lang": formatting.lang()})
 
-    from webmap import api, errors, views
+    from webmap import api, errors, figure_views, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(figure_views.bp)
     errors.register(app)
     return app

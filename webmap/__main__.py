@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from geodata import catalogue_import, store
-from webmap import config
+from webmap import config, figures
 
 
 def _open_store() -> Path:
@@ -50,6 +50,52 @@ def _catalogue_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figure_request(args: argparse.Namespace, unit: str) -> figures.FigureRequest:
+    return figures.FigureRequest(
+        unit=unit, period=args.period, indicator=args.indicator, theme=args.theme, paper=args.paper,
+        orientation=args.orientation, fmt=args.format, dpi=args.dpi, title=getattr(args, "title", None),
+        lang=args.lang, colour_by=args.colour_by, dem=args.dem or os.environ.get("WEBMAP_DEM"),
+    )
+
+
+def _figure(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store(), readonly=True)
+    try:
+        data, info = figures.render(conn, _figure_request(args, args.unit))
+    except figures.FigureError as exc:
+        print(exc.message_vi if args.lang == "vi" else exc.message_en, file=sys.stderr)
+        return 2
+    Path(args.output).write_bytes(data)
+    print(f"{args.output}: {info.title} ({info.size_px[0]}x{info.size_px[1]} px, 1:{info.scale_denominator:,})")
+    return 0
+
+
+def _atlas(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store(), readonly=True)
+    try:
+        pages = figures.render_atlas(conn, _figure_request(args, args.within), args.output)
+    except figures.FigureError as exc:
+        print(exc.message_vi if args.lang == "vi" else exc.message_en, file=sys.stderr)
+        return 2
+    print(f"{args.output}: {pages} {'trang' if args.lang == 'vi' else 'pages'}")
+    return 0
+
+
+def _figure_options(p: argparse.ArgumentParser) -> None:
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--theme", choices=sorted(figures.THEMES))
+    what.add_argument("--indicator")
+    p.add_argument("--period", default="2025")
+    p.add_argument("--paper", choices=sorted(figures.PAPER_MM), default="A4")
+    p.add_argument("--orientation", choices=("portrait", "landscape"), default="landscape")
+    p.add_argument("--format", choices=sorted(figures.FORMATS), default="pdf")
+    p.add_argument("--dpi", type=int, default=300)
+    p.add_argument("--colour-by", dest="colour_by", choices=("value", "status"), default="value")
+    p.add_argument("--dem", help="DEM GeoTIFF for a hillshade (or WEBMAP_DEM)")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmap")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
@@ -64,6 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--sheet")
     imp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp.set_defaults(func=_catalogue_import)
+    fig = sub.add_parser("figure", help="a print map figure (A4/A3, PNG/PDF/SVG)")
+    fig.add_argument("--unit", required=True)
+    fig.add_argument("--title")
+    _figure_options(fig)
+    fig.set_defaults(func=_figure)
+    atl = sub.add_parser("atlas", help="one PDF: cover, overview and a page per unit")
+    atl.add_argument("--level", choices=("commune",), default="commune")
+    atl.add_argument("--within", required=True, help="the province whose communes get a page")
+    _figure_options(atl)
+    atl.set_defaults(func=_atlas)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
