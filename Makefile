@@ -29,12 +29,14 @@ sample: $(VENV)/.runtime-installed  ## rebuild the sample store from ../shared
 	$(BIN)/python scripts/build_sample_db.py --shared $(SHARED) --out data/sample/sample.gpkg
 
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
-# read the print figures back). Installed with apt as root when missing.
+# read the print figures back), gdal-bin (ogrinfo/ogr2ogr as OGC API clients and the export
+# baseline). Installed with apt as root when missing.
+DEBS := chromium poppler-utils gdal-bin
 chromium:
-	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
-	  else echo "Cần cài / please install: sudo apt-get install chromium poppler-utils"; exit 1; fi; }
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
+	  else echo "Cần cài / please install: sudo apt-get install $(DEBS)"; exit 1; fi; }
 
 MO := webmap/translations/en/LC_MESSAGES/messages.mo
 $(MO): webmap/translations/en/LC_MESSAGES/messages.po $(VENV)/.runtime-installed
@@ -49,9 +51,15 @@ test: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check geodata webmap scripts tests
 
-bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium
+# pygeoapi lives in its own venv: it is only a baseline for the OGC API benchmark.
+.venv-bench/bin/pygeoapi:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q pygeoapi==0.21.0 || echo "pygeoapi could not be installed: its bench row is skipped"
+
+bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench/bin/pygeoapi
 	$(BIN)/python scripts/bench_home.py
 	$(BIN)/python scripts/bench_figures.py
+	$(BIN)/python scripts/bench_exports.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
 	$(BIN)/pybabel extract -F babel.cfg -o webmap/translations/messages.pot --no-location --sort-output --project webmap .

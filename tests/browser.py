@@ -57,3 +57,38 @@ def browser_page(viewport: tuple[int, int] = (1280, 800)):
             yield page, traffic
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def server_process(db_path) -> Iterator[str]:
+    """The app in its own process: needed when an in-process client (GDAL through
+    pyogrio) holds the GIL while it waits for the server's answer."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "WEBMAP_DB": str(db_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the test server did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

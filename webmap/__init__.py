@@ -37,10 +37,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(lambda: {"lang": formatting.lang()})
 
-    from webmap import api, errors, figure_views, views
+    from webmap import api, errors, figure_views, layers_views, ogc, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(figure_views.bp)
+    app.register_blueprint(layers_views.bp)
+    app.register_blueprint(ogc.bp)
     errors.register(app)
     return app

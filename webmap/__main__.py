@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from geodata import catalogue_import, store
+from geodata import catalogue_import, exports, store
 from webmap import config, figures
 
 
@@ -96,6 +96,21 @@ def _figure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
 
 
+def _export(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store(), readonly=True)
+    indicators = [i for value in args.indicator or [] for i in value.split(",") if i]
+    try:
+        result = exports.export(conn, args.layer, args.format, level=args.level, within=args.within,
+                                indicators=indicators, period=args.period, crs=args.crs)
+    except exports.ExportError as exc:
+        print(exc.message_vi if args.lang == "vi" else exc.message_en, file=sys.stderr)
+        return 2
+    Path(args.output).write_bytes(result.data)
+    word = "đối tượng" if args.lang == "vi" else "features"
+    print(f"{args.output}: {result.features} {word}" + "".join(f"; {n}" for n in result.notes))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmap")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
@@ -120,6 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     atl.add_argument("--within", required=True, help="the province whose communes get a page")
     _figure_options(atl)
     atl.set_defaults(func=_atlas)
+    exp = sub.add_parser("export", help="a layer as GeoJSON, GeoPackage, Shapefile (zip), KML, CSV or XLSX")
+    exp.add_argument("layer", choices=exports.LAYERS)
+    exp.add_argument("--format", choices=sorted(exports.FORMATS), required=True)
+    exp.add_argument("--level", default="commune")
+    exp.add_argument("--within")
+    exp.add_argument("--indicator", action="append", help="repeat or comma-separate")
+    exp.add_argument("--period")
+    exp.add_argument("--crs", help="EPSG:4326 (default), vn2000 (the province's TM-3 zone) or vn2000:103")
+    exp.add_argument("-o", "--output", required=True)
+    exp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    exp.set_defaults(func=_export)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

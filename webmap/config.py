@@ -21,7 +21,8 @@ def defaults() -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("WEBMAP_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "application/geo+json",
-                               "application/javascript", "text/javascript"],
+                               "application/javascript", "text/javascript", "text/csv",
+                               "application/vnd.google-earth.kml+xml"],
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIN_SIZE": 1024,
     }

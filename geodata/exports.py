@@ -1,0 +1,318 @@
+"""Layers out to the formats GIS colleagues use: GeoJSON, GeoPackage, Shapefile, KML, CSV, XLSX.
+
+Why GDAL (pyogrio) for every geometry format: it writes what QGIS and Google Earth
+read (RFC 7946 GeoJSON, .prj/.cpg for Shapefiles, KML placemarks) and handles
+VN-2000 through PROJ.  Exports use the full-resolution boundaries, never the
+screen-simplified ones.  Text cells that a spreadsheet would run as a formula are
+neutralised, because names and notes are data typed by other people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from markupsafe import escape
+
+from geodata import crs as vncrs
+from geodata import progress, schema, store
+
+FORMATS = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "shp": ("application/zip", "zip"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+LAYERS = ("units", "crosswalk", "places")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_INDICATORS = 20
+
+
+class ExportError(ValueError):
+    def __init__(self, message_vi: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_vi, self.message_en = message_vi, message_en
+
+
+@dataclass
+class Export:
+    data: bytes
+    filename: str
+    mimetype: str
+    features: int
+    notes: list[str]
+
+
+# --- layers -------------------------------------------------------------------
+
+
+def _descendants(conn: sqlite3.Connection, code: str, vintage: str, level: str) -> list[str]:
+    """Codes of ``level`` units below ``code`` (any depth)."""
+    frontier, found = [code], []
+    while frontier:
+        rows = conn.execute(
+            f"SELECT code, level FROM units WHERE vintage=? AND parent_code IN ({','.join('?' * len(frontier))})",
+            [vintage, *frontier],
+        ).fetchall()
+        frontier = [r["code"] for r in rows if r["level"] != level]
+        found += [r["code"] for r in rows if r["level"] == level]
+    return found
+
+
+def units_layer(
+    conn: sqlite3.Connection,
+    *,
+    level: str = "commune",
+    within: str | None = None,
+    indicators: Sequence[str] = (),
+    period: str | None = None,
+    vintage: str = "2025",
+) -> gpd.GeoDataFrame:
+    """Units of ``level`` with, per indicator, value, target, % of target, status and sources."""
+    if level not in schema.LEVELS:
+        raise ExportError(f"Cấp không hợp lệ: {level}", f"Unknown level: {level}")
+    if len(indicators) > MAX_INDICATORS:
+        raise ExportError(f"Tối đa {MAX_INDICATORS} chỉ tiêu", f"At most {MAX_INDICATORS} indicators")
+    for code in indicators:
+        if store.indicator(conn, code.split("__")[0]) is None:
+            raise ExportError(f"Chỉ tiêu '{code}' không có trong danh mục",
+                              f"Indicator '{code}' is not in the catalogue")
+    if indicators and not period:
+        raise ExportError("Cần tham số 'period' khi chọn chỉ tiêu", "'period' is needed with 'indicator'")
+    frame = store.units_frame(conn, level=level, vintage=vintage)
+    if within is not None:
+        if store.get_unit(conn, within, vintage) is None:
+            raise ExportError(f"Không có đơn vị mã {within} ({vintage})", f"No unit {within} ({vintage})")
+        frame = frame[frame["code"].isin(_descendants(conn, within, vintage, level))]
+    attribution = {d["id"]: d["attribution"] for d in store.datasets(conn)}
+    frame = frame.assign(source=[attribution.get(d, d) for d in frame["dataset_id"]]).drop(columns="dataset_id")
+    for code in indicators:
+        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "source")}
+        for unit in frame["code"]:
+            e = progress.evaluate(conn, unit, code, period, vintage=vintage)
+            ev = e["evaluations"][e["headline_target"]] if e.get("headline_target") is not None else {}
+            actual = e["actual"] or {}
+            cols["value"].append(actual.get("value"))
+            cols["target"].append((ev.get("target") or {}).get("value"))
+            cols["pct_target"].append(e.get("pct_of_target"))
+            cols["status"].append(e["status"])
+            src = actual.get("source") or {}
+            cols["source"].append(f"{src['document']} row {src['row']}" if src.get("document") else
+                                  ("aggregated from children" if actual else None))
+            if src.get("illustrative"):
+                frame.loc[frame["code"] == unit, "illustrative"] = 1
+        for key, values in cols.items():
+            frame[f"{code}__{key}"] = values
+    frame.insert(0, "vintage_code", frame["vintage"] + ":" + frame["code"])
+    return frame.reset_index(drop=True)
+
+
+def crosswalk_layer(conn: sqlite3.Connection) -> pd.DataFrame:
+    rows = conn.execute(
+        """SELECT c.old_code, c.old_vintage, o.full_name AS old_name, d.full_name AS old_district,
+                  c.new_code, c.new_vintage, n.full_name AS new_name, c.split
+           FROM crosswalk c
+           JOIN units o ON o.code = c.old_code AND o.vintage = c.old_vintage
+           LEFT JOIN units d ON d.code = o.parent_code AND d.vintage = o.parent_vintage
+           JOIN units n ON n.code = c.new_code AND n.vintage = c.new_vintage
+           ORDER BY c.new_code, c.old_code"""
+    ).fetchall()
+    return pd.DataFrame([dict(r) for r in rows])
+
+
+def places_layer(conn: sqlite3.Connection) -> pd.DataFrame:
+    rows = conn.execute(
+        "SELECT name_as_written, name_normalized, place_type, commune_code, commune_vintage, village_code,"
+        " role, source_doc, quote, illustrative FROM places ORDER BY commune_code, name_normalized").fetchall()
+    return pd.DataFrame([dict(r) for r in rows])
+
+
+# --- writers ------------------------------------------------------------------
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell Excel would evaluate as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _table(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame:
+        points = frame.geometry.representative_point()
+        out["lon"], out["lat"] = points.x.round(6), points.y.round(6)
+    return out.map(neutralise)
+
+
+def shapefile_fields(columns: Sequence[str]) -> dict[str, str]:
+    """Field names within the Shapefile's 10 characters, unique, stable."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        if col == "geometry":
+            continue
+        name = col[:10]
+        i = 1
+        while name.lower() in used:
+            suffix = f"_{i}"
+            name = col[: 10 - len(suffix)] + suffix
+            i += 1
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+def _target_crs(frame: gpd.GeoDataFrame, fmt: str, crs: str | None, conn: sqlite3.Connection) -> Any:
+    if crs in (None, "", "EPSG:4326", "4326", "epsg:4326"):
+        return None
+    if fmt not in ("gpkg", "shp"):
+        raise ExportError("Chỉ GeoPackage và Shapefile xuất được theo VN-2000; GeoJSON, KML dùng WGS 84",
+                          "Only GeoPackage and Shapefile can be written in VN-2000; GeoJSON and KML are WGS 84")
+    if crs.lower() in ("vn2000", "vn-2000"):
+        provinces = {_province_of(conn, c) for c in frame["code"]}
+        if len(provinces) != 1:
+            raise ExportError("Lớp trải trên nhiều tỉnh: chọn 'within' một tỉnh hoặc chỉ rõ múi (vn2000:103)",
+                              "The layer spans several provinces: filter 'within' one, or name the zone (vn2000:103)")
+        return vncrs.province_crs(provinces.pop())
+    if crs.lower().startswith("vn2000:"):
+        try:
+            return vncrs.vn2000_tm3(float(crs.split(":", 1)[1]))
+        except ValueError:
+            raise ExportError(f"Kinh tuyến trục không hợp lệ: {crs}", f"Invalid central meridian: {crs}") from None
+    raise ExportError(f"Hệ toạ độ không hỗ trợ: {crs} (dùng EPSG:4326, vn2000 hoặc vn2000:103)",
+                      f"Unsupported CRS: {crs} (use EPSG:4326, vn2000 or vn2000:103)")
+
+
+def _province_of(conn: sqlite3.Connection, code: str) -> str:
+    unit = store.get_unit(conn, code)
+    while unit is not None and unit["level"] != "province":
+        unit = store.get_unit(conn, unit["parent_code"], unit["parent_vintage"]) if unit["parent_code"] else None
+    return unit["code"] if unit else ""
+
+
+def _kml_description(row: pd.Series) -> str:
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape('' if pd.isna(v) else v)}</td></tr>"
+                    for k, v in row.items() if k not in ("geometry", "Name", "Description"))
+    return f"<table>{cells}</table>"
+
+
+def write(
+    frame: pd.DataFrame, fmt: str, *, layer: str, conn: sqlite3.Connection, crs: str | None = None
+) -> Export:
+    """Serialise a layer; ``frame`` is a GeoDataFrame for geometry layers."""
+    if fmt not in FORMATS:
+        raise ExportError(f"Định dạng không hỗ trợ: {fmt}; dùng {sorted(FORMATS)}",
+                          f"Unsupported format: {fmt}; use {sorted(FORMATS)}")
+    mimetype, ext = FORMATS[fmt]
+    notes: list[str] = []
+    spatial = isinstance(frame, gpd.GeoDataFrame)
+    if fmt in ("csv", "xlsx") or not spatial:
+        if fmt not in ("csv", "xlsx", "geojson"):
+            raise ExportError("Lớp này không có hình học: xuất CSV hoặc XLSX",
+                              "This layer has no geometry: export CSV or XLSX")
+        if fmt == "geojson":
+            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), crs="EPSG:4326"))
+            spatial = True
+    if fmt == "csv":
+        buf = io.StringIO()
+        _table(frame).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    elif fmt == "xlsx":
+        data = _xlsx(_table(frame), layer)
+    else:
+        target = _target_crs(frame, fmt, crs, conn)
+        if target is not None:
+            frame = frame.to_crs(target)
+            notes.append(f"CRS: {target.name}")
+        data = _gdal(frame, fmt, layer, notes)
+    return Export(data, f"{layer}.{ext}", mimetype, len(frame), notes)
+
+
+def _gdal(frame: gpd.GeoDataFrame, fmt: str, layer: str, notes: list[str]) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        if fmt == "geojson":
+            path = tmpdir / f"{layer}.geojson"
+            pyogrio.write_dataframe(frame, path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+            return path.read_bytes()
+        if fmt == "gpkg":
+            path = tmpdir / f"{layer}.gpkg"
+            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+            return path.read_bytes()
+        if fmt == "kml":
+            out = frame.to_crs("EPSG:4326")[["geometry"]].copy()
+            out.insert(0, "Name", frame.get("full_name", frame.iloc[:, 0]).astype(str))
+            out.insert(1, "Description", [_kml_description(r) for _, r in frame.iterrows()])
+            path = tmpdir / f"{layer}.kml"
+            pyogrio.write_dataframe(out, path, driver="KML",
+                                    dataset_options={"NameField": "Name", "DescriptionField": "Description"})
+            return path.read_bytes()
+        # Shapefile: 10-character field names, UTF-8 (.cpg), .prj, zipped with the name mapping.
+        fields = shapefile_fields(list(frame.columns))
+        renamed = frame.rename(columns=fields)
+        path = tmpdir / f"{layer}.shp"
+        pyogrio.write_dataframe(renamed, path, driver="ESRI Shapefile", encoding="UTF-8")
+        mapping = io.StringIO()
+        writer = csv.writer(mapping)
+        writer.writerow(["shapefile_field", "full_name"])
+        writer.writerows([(short, full) for full, short in fields.items()])
+        notes.append("Shapefile field names are cut to 10 characters: see fields.csv")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for part in sorted(tmpdir.iterdir()):
+                zf.write(part, part.name)
+            zf.writestr("fields.csv", "\ufeff" + mapping.getvalue())
+        return buf.getvalue()
+
+
+def _xlsx(table: pd.DataFrame, layer: str) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = layer[:31]
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":  # openpyxl treats any "=..." string as a formula
+                cell.data_type = "s"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def export(
+    conn: sqlite3.Connection,
+    layer: str,
+    fmt: str,
+    *,
+    level: str = "commune",
+    within: str | None = None,
+    indicators: Sequence[str] = (),
+    period: str | None = None,
+    crs: str | None = None,
+) -> Export:
+    if layer == "units":
+        frame = units_layer(conn, level=level, within=within, indicators=indicators, period=period)
+    elif layer == "crosswalk":
+        frame = crosswalk_layer(conn)
+    elif layer == "places":
+        frame = places_layer(conn)
+    else:
+        raise ExportError(f"Lớp không có: {layer}; dùng {list(LAYERS)}", f"Unknown layer: {layer}; use {list(LAYERS)}")
+    return write(frame, fmt, layer=layer, conn=conn, crs=crs)

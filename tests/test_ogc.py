@@ -1,0 +1,109 @@
+"""OGC API – Features, read by clients no one here wrote: GDAL (ogrinfo, ogr2ogr, pyogrio) and OWSLib."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pyogrio
+import pytest
+from owslib.ogcapi.features import Features
+
+from tests.browser import server_process
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import shutil
+
+    from tests.conftest import SAMPLE
+
+    db = tmp_path_factory.mktemp("ogc") / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, db)
+    with server_process(db) as base:
+        yield base
+
+
+def test_ogrinfo_lists_the_collections(server):
+    out = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{server}/ogc"], check=True, capture_output=True,
+                         text=True, timeout=120).stdout
+    for name in ("provinces", "communes", "villages"):
+        assert name in out
+
+
+def test_ogr2ogr_copies_every_feature(server, tmp_path, conn):
+    out = tmp_path / "copy.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{server}/ogc", "communes"], check=True,
+                   capture_output=True, text=True, timeout=300)
+    copied = pyogrio.read_dataframe(out)
+    assert len(copied) == 113
+    names = dict(conn.execute("SELECT code, full_name FROM units WHERE level='commune' AND vintage='2025'")
+                 .fetchall())
+    assert dict(zip(copied["code"], copied["full_name"], strict=True)) == names
+
+
+def test_pyogrio_reads_villages_and_their_illustrative_flag(server):
+    frame = pyogrio.read_dataframe(f"OAPIF:{server}/ogc", layer="villages")
+    assert len(frame) == 29 and frame["illustrative"].eq(1).all()
+
+
+def test_owslib_pages_with_limit_10(server):
+    api = Features(f"{server}/ogc")
+    assert {c["id"] for c in api.collections()["collections"]} == {"provinces", "communes", "villages"}
+    seen, offset, pages = [], 0, 0
+    while True:
+        page = api.collection_items("communes", limit=10, offset=offset)
+        assert page["numberMatched"] == 113
+        seen += [f["id"] for f in page["features"]]
+        pages += 1
+        if not any(link["rel"] == "next" for link in page["links"]):
+            break
+        offset += 10
+    assert pages == 12 and len(seen) == 113 and len(set(seen)) == 113
+
+
+def test_next_links_walk_the_whole_collection(client):
+    url, ids = "/ogc/collections/communes/items?limit=25&parent_code=14", []
+    while url:
+        doc = client.get(url).get_json()
+        ids += [f["id"] for f in doc["features"]]
+        nxt = [link["href"] for link in doc["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://localhost", "") if nxt else None
+    assert len(ids) == 75 == len(set(ids))
+
+
+def test_bbox_property_filter_and_single_item(client):
+    doc = client.get("/ogc/collections/communes/items?bbox=103.6,22.3,103.7,22.35&limit=100").get_json()
+    assert "03390" in {f["id"] for f in doc["features"]} and doc["numberMatched"] == doc["numberReturned"]
+    doc = client.get("/ogc/collections/communes/items?unit_type=Phường&parent_code=12").get_json()
+    assert doc["numberMatched"] == 2
+    item = client.get("/ogc/collections/communes/items/03390")
+    assert item.mimetype == "application/geo+json"
+    assert item.get_json()["properties"]["full_name"] == "Xã Bình Lư"
+
+
+@pytest.mark.parametrize(("url", "status"), [
+    ("/ogc/collections/roads", 404),
+    ("/ogc/collections/communes/items/99999", 404),
+    ("/ogc/collections/communes/items?limit=0", 400),
+    ("/ogc/collections/communes/items?limit=abc", 400),
+    ("/ogc/collections/communes/items?bbox=1,2,3", 400),
+    ("/ogc/collections/communes/items?colour=red", 400),
+])
+def test_errors(client, url, status):
+    resp = client.get(url)
+    assert resp.status_code == status and resp.get_json()["description"]
+
+
+def test_landing_and_conformance(client):
+    landing = client.get("/ogc").get_json()
+    assert {link["rel"] for link in landing["links"]} >= {"self", "conformance", "data"}
+    conf = client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
+
+
+def test_items_revalidate(client):
+    first = client.get("/ogc/collections/provinces/items")
+    again = client.get("/ogc/collections/provinces/items", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert json.loads(first.data)["numberReturned"] == 2

@@ -1,0 +1,78 @@
+"""HTTP caching tied to the store: responses change only when the data file changes.
+
+Why the file's identity: every write to the store (build, import, undo) goes
+through SQLite and changes the file's size or modification time, so (mtime, size)
+is a cheap data version.  Responses carry an ETag made from it and the request,
+plus Last-Modified, and revalidation answers 304 without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, request
+
+
+def data_version() -> tuple[int, int]:
+    st = os.stat(current_app.config["WEBMAP_DB"])
+    return st.st_mtime_ns, st.st_size
+
+
+def last_modified() -> dt.datetime:
+    return dt.datetime.fromtimestamp(data_version()[0] / 1e9, tz=dt.UTC).replace(microsecond=0)
+
+
+def etag_for(*parts: Any) -> str:
+    raw = repr((data_version(), request.path, sorted(request.args.items(multi=True)), parts))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+COMPRESSED_SUFFIXES = ("", ":gzip", ":br", ":deflate", ":zstd")  # Flask-Compress tags its variants
+
+
+def conditional(resp: Response, *parts: Any) -> Response:
+    """Add ETag/Last-Modified and turn a matching revalidation into 304.
+
+    A client that got the gzip variant revalidates with ``"<etag>:gzip"``; that
+    matches too, and the 304 echoes the tag the client holds.
+    """
+    etag = etag_for(*parts)
+    resp.set_etag(etag)
+    resp.last_modified = last_modified()
+    resp.cache_control.no_cache = True  # always revalidate: cheap, and never stale after an import
+    for suffix in COMPRESSED_SUFFIXES:
+        if request.if_none_match.contains(etag + suffix):
+            not_modified = Response(status=304)
+            not_modified.set_etag(etag + suffix)
+            not_modified.last_modified = resp.last_modified
+            not_modified.cache_control.no_cache = True
+            return not_modified
+    return resp.make_conditional(request)
+
+
+class LruCache:
+    """A small in-process cache of built responses, keyed by data version and request."""
+
+    def __init__(self, max_entries: int = 32) -> None:
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
+        key = (data_version(), key)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value

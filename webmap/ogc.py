@@ -1,0 +1,234 @@
+"""OGC API – Features, Part 1 (core, GeoJSON) at ``/ogc``.
+
+Why our own and not pygeoapi mounted as a blueprint: measured on this kind of
+machine (shared/notes/measured-pitfalls.md), pygeoapi's GeoPackage provider needs
+SQLite extension loading this Python lacks, writes to the file on every request and
+served 6-89 req/s with HTTP 500s, and its default max_items silently caps pages at
+10; Flask returning pre-serialised GeoJSON served 3,469 req/s.  The core is small:
+landing page, conformance, collections, items (bbox, limit, offset, property
+filters, next/prev links) and single items.  ``make bench`` compares it with
+pygeoapi's stock server when pygeoapi can be installed.  Features are serialised
+once per data version and cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import shapely
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from geodata import store
+from webmap import caching, db
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+COLLECTIONS = {
+    "provinces": ("province", "Tỉnh (2025)", "Provinces (2025)"),
+    "communes": ("commune", "Xã, phường (2025)", "Communes and wards (2025)"),
+    "villages": ("village", "Bản, tiểu khu – ranh giới minh hoạ", "Villages – illustrative boundaries"),
+}
+PROPERTIES = ("code", "vintage", "level", "unit_type", "name", "full_name", "name_en", "parent_code",
+              "area_km2", "illustrative")
+MAX_LIMIT = 10_000
+
+
+class OgcError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+@bp.errorhandler(OgcError)
+def _error(exc: OgcError):
+    return jsonify({"code": "InvalidParameterValue" if exc.status == 400 else "NotFound",
+                    "description": exc.description}), exc.status
+
+
+@dataclass
+class Collection:
+    ids: list[str]
+    features: list[str]  # each feature serialised once
+    props: list[dict[str, Any]]
+    bboxes: np.ndarray  # (n, 4)
+    extent: list[float]
+
+
+_lock = threading.Lock()
+_build_lock = threading.Lock()  # one build at a time: concurrent first requests wait, not repeat it
+_cache: dict[tuple, Collection] = {}
+
+
+def _load(cid: str) -> Collection:
+    key = (caching.data_version(), cid)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    with _build_lock:
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+        return _build(cid, key)
+
+
+def _build(cid: str, key: tuple) -> Collection:
+    level = COLLECTIONS[cid][0]
+    frame = store.units_frame(db.conn(), level=level)
+    attribution = {d["id"]: d["attribution"] for d in store.datasets(db.conn())}
+    ids, features, props = [], [], []
+    for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+        p = {k: (None if isinstance(row[k], float) and np.isnan(row[k]) else row[k]) for k in PROPERTIES}
+        p["source"] = attribution.get(row["dataset_id"], row["dataset_id"])
+        feature = {"type": "Feature", "id": row["code"], "properties": p,
+                   "geometry": json.loads(shapely.to_geojson(geom)) if geom is not None else None}
+        ids.append(row["code"])
+        features.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+        props.append(p)
+    bounds = shapely.bounds(np.asarray(frame.geometry.values)) if len(frame) else np.zeros((0, 4))
+    extent = [float(v) for v in shapely.total_bounds(np.asarray(frame.geometry.values))] if len(frame) else []
+    coll = Collection(ids, features, props, bounds, extent)
+    with _lock:
+        if len(_cache) > 16:
+            _cache.clear()
+        _cache[key] = coll
+    return coll
+
+
+def _collection_doc(cid: str) -> dict[str, Any]:
+    _level, title_vi, title_en = COLLECTIONS[cid]
+    coll = _load(cid)
+    items = url_for("ogc.items", cid=cid, _external=True)
+    return {
+        "id": cid, "title": title_vi, "description": f"{title_en}. {len(coll.ids)} features.",
+        "itemType": "feature", "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [coll.extent], "crs": CRS84}},
+        "links": [
+            {"href": url_for("ogc.collection", cid=cid, _external=True), "rel": "self", "type": "application/json"},
+            {"href": items, "rel": "items", "type": GEOJSON, "title": title_en},
+        ],
+    }
+
+
+def _json(doc: dict[str, Any], mimetype: str = "application/json") -> Response:
+    resp = Response(json.dumps(doc, ensure_ascii=False), mimetype=mimetype)
+    return caching.conditional(resp)
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    return _json({
+        "title": "webmap – OGC API Features",
+        "description": "Ranh giới hành chính và bản minh hoạ / administrative units and illustrative villages",
+        "links": [
+            {"href": url_for("ogc.landing", _external=True), "rel": "self", "type": "application/json"},
+            {"href": url_for("ogc.conformance", _external=True), "rel": "conformance", "type": "application/json"},
+            {"href": url_for("ogc.collections", _external=True), "rel": "data", "type": "application/json"},
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():
+    return _json({"conformsTo": CONFORMANCE})
+
+
+@bp.get("/collections")
+def collections():
+    return _json({
+        "links": [{"href": url_for("ogc.collections", _external=True), "rel": "self", "type": "application/json"}],
+        "collections": [_collection_doc(cid) for cid in COLLECTIONS],
+    })
+
+
+def _known(cid: str) -> None:
+    if cid not in COLLECTIONS:
+        raise OgcError(404, f"no collection '{cid}'")
+
+
+@bp.get("/collections/<cid>")
+def collection(cid: str):
+    _known(cid)
+    return _json(_collection_doc(cid))
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise OgcError(400, f"'{name}' must be an integer") from None
+    if not low <= value <= high:
+        raise OgcError(400, f"'{name}' must be between {low} and {high}")
+    return value
+
+
+@bp.get("/collections/<cid>/items")
+def items(cid: str):
+    _known(cid)
+    coll = _load(cid)
+    limit = _int("limit", 10, 1, MAX_LIMIT)
+    offset = _int("offset", 0, 0, 10**9)
+    mask = np.ones(len(coll.ids), dtype=bool)
+    if "bbox" in request.args:
+        try:
+            minx, miny, maxx, maxy = (float(v) for v in request.args["bbox"].split(","))
+        except ValueError:
+            raise OgcError(400, "'bbox' must be four numbers: minx,miny,maxx,maxy") from None
+        b = coll.bboxes
+        mask &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+    for name, value in request.args.items():
+        if name in ("bbox", "limit", "offset", "f"):
+            continue
+        if name not in PROPERTIES:
+            raise OgcError(400, f"unknown parameter '{name}'; filterable properties: {', '.join(PROPERTIES)}")
+        mask &= np.array([str(p[name]) == value for p in coll.props], dtype=bool)
+    matched = np.flatnonzero(mask)
+    page = matched[offset:offset + limit]
+    base = url_for("ogc.items", cid=cid, _external=True)
+    args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+
+    def link(rel: str, off: int) -> dict[str, str]:
+        return {"href": f"{base}?{urlencode({**args, 'limit': limit, 'offset': off})}", "rel": rel, "type": GEOJSON}
+
+    links = [link("self", offset)]
+    if offset + limit < len(matched):
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    links.append({"href": url_for("ogc.collection", cid=cid, _external=True), "rel": "collection",
+                  "type": "application/json"})
+    head = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(page),
+            "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links}
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(coll.features[i] for i in page) + "]}"
+    return caching.conditional(Response(body, mimetype=GEOJSON))
+
+
+@bp.get("/collections/<cid>/items/<fid>")
+def item(cid: str, fid: str):
+    _known(cid)
+    coll = _load(cid)
+    try:
+        i = coll.ids.index(fid)
+    except ValueError:
+        raise OgcError(404, f"no feature '{fid}' in '{cid}'") from None
+    feature = json.loads(coll.features[i])
+    feature["links"] = [
+        {"href": url_for("ogc.item", cid=cid, fid=fid, _external=True), "rel": "self", "type": GEOJSON},
+        {"href": url_for("ogc.collection", cid=cid, _external=True), "rel": "collection", "type": "application/json"},
+    ]
+    return _json(feature, GEOJSON)
