@@ -62,7 +62,7 @@ bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench
 	$(BIN)/python scripts/bench_exports.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
-	$(BIN)/pybabel extract -F babel.cfg -o webmap/translations/messages.pot --no-location --sort-output --project webmap .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webmap/translations/messages.pot --no-location --sort-output --project webmap .
 	$(BIN)/pybabel update -i webmap/translations/messages.pot -d webmap/translations
 
 clean:

@@ -48,8 +48,25 @@ class Classes:
         return [palette[i] for i in idx]
 
 
-def classify(values: Sequence[float | None], scheme: str = "natural_breaks", k: int = 5) -> Classes:
-    """Classify values, keeping missing ones apart as a no-data class."""
+PERCENT_BINS = [20.0, 40.0, 60.0, 80.0, 100.0]
+
+
+def classify(values: Sequence[float | None], scheme: str = "natural_breaks", k: int = 5,
+             bins: Sequence[float] | None = None) -> Classes:
+    """Classify values, keeping missing ones apart as a no-data class.
+
+    ``scheme="fixed"`` uses ``bins`` (upper bounds, e.g. a legend set for percentages)."""
+    if scheme == "fixed":
+        present = [(i, float(v)) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
+        bounds = sorted(float(b) for b in (bins or PERCENT_BINS))
+        top = max([bounds[-1]] + [v for _, v in present])
+        bounds[-1] = top
+        assignment = [-1] * len(values)
+        for i, v in present:
+            assignment[i] = next(j for j, b in enumerate(bounds) if v <= b)
+        counts = [sum(1 for a in assignment if a == j) for j in range(len(bounds))]
+        lower = min([0.0] + [v for _, v in present])
+        return Classes(lower, bounds, assignment, counts, len(values) - len(present), scheme)
     if scheme not in SCHEMES:
         raise ValueError(f"unknown classification scheme {scheme!r}; use one of {sorted(SCHEMES)}")
     present = [(i, float(v)) for i, v in enumerate(values) if v is not None and not math.isnan(v)]

@@ -81,3 +81,15 @@ def split_total(total: int, n: int, key: str, concentration: float = 4.0) -> lis
     order = np.argsort(-(raw - floors), kind="stable")
     floors[order[:remainder]] += 1
     return [int(v) for v in floors]
+
+
+def point_in(area: BaseGeometry, key: str) -> shapely.Point:
+    """A reproducible random point inside ``area`` (away from the edge where it can be)."""
+    rng = np.random.default_rng(_seed(key))
+    inner = area.buffer(-0.002)
+    inner = inner if not inner.is_empty else area
+    minx, miny, maxx, maxy = inner.bounds
+    while True:
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if inner.contains(shapely.Point(x, y)):
+            return shapely.Point(round(x, 6), round(y, 6))

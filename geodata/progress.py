@@ -62,22 +62,24 @@ def sourced(o: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _targets_of(conn: sqlite3.Connection, code: str, vintage: str, indicator: str, kind: str) -> list[dict[str, Any]]:
+def _targets_of(conn: sqlite3.Connection, code: str, vintage: str, indicator: str, kind: str,
+                scope: str = "unit") -> list[dict[str, Any]]:
     return [o for o in store.observations(conn, indicator=indicator, unit_codes=[code], vintage=vintage, kind=kind)
-            if o["value"] is not None]
+            if o["value"] is not None and o["scope"] == scope]
 
 
 def applicable_targets(
-    conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, period: Period
+    conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, period: Period, scope: str = "unit"
 ) -> list[tuple[dict[str, Any], str | None]]:
     """Targets that apply to ``period``: the unit's own, else the nearest ancestor's.
 
+    A target for part of the population (La Hủ households) is never inherited.
     Returns (target, inherited_from_code) pairs, the nearest deadline first.
     """
     current: dict[str, Any] | None = unit
     while current is not None:
         found = []
-        for t in _targets_of(conn, current["code"], current["vintage"], indicator, "target"):
+        for t in _targets_of(conn, current["code"], current["vintage"], indicator, "target", scope):
             tp = periods.parse(t["period"])
             if tp is None:
                 continue
@@ -88,7 +90,7 @@ def applicable_targets(
             found.sort(key=lambda t: (periods.parse(t["period"]).end, t["target_type"] not in LEVEL_SHAPES, t["id"]))
             inherited = None if current["code"] == unit["code"] else current["code"]
             return [(t, inherited) for t in found]
-        parent = current.get("parent_code")
+        parent = current.get("parent_code") if scope == "unit" else None
         current = store.get_unit(conn, parent, current.get("parent_vintage") or unit["vintage"]) if parent else None
     return []
 
@@ -292,13 +294,12 @@ def evaluate(
     p = periods.parse(period)
     if p is None:
         raise ValueError("period is required")
-    series = aggregate.level_observations(conn, unit_code, vintage, indicator)
-    scope = "unit"
-    if not series and not _targets_of(conn, unit_code, vintage, indicator, "target"):
-        ethnic = [o for o in store.observations(conn, indicator=indicator, unit_codes=[unit_code], vintage=vintage)
-                  if o["scope"] != "unit"]
-        if ethnic:
-            scope = ethnic[0]["scope"]
+    # A unit whose only figures for this indicator cover part of its people (the La Hủ rows
+    # of Thu Lũm) is evaluated on that scope and says so; never as a commune-wide value.
+    scopes = {o["scope"] for o in store.observations(conn, indicator=indicator, unit_codes=[unit_code],
+                                                      vintage=vintage)}
+    scope = "unit" if "unit" in scopes or not scopes else sorted(scopes)[0]
+    series = aggregate.level_observations(conn, unit_code, vintage, indicator, scope)
     own = next((o for o in series if o["period"] == period), None)
     children = None
     if own is None and scope == "unit":
@@ -318,7 +319,7 @@ def evaluate(
     }
     evaluations = []
     if p.is_partial:
-        plan = annual_plan(conn, unit, indicator, p.start)
+        plan = annual_plan(conn, unit, indicator, p.start) if scope == "unit" else None
         if plan is not None:
             pct = actual_value / plan["value"] * 100 if actual_value is not None and plan["value"] else None
             done = actual_value is not None and _meets(actual_value, plan, th.relative_tolerance)
@@ -330,7 +331,7 @@ def evaluate(
                 "status": "no_data" if actual_value is None else ("achieved" if done else "in_progress"),
             })
     else:
-        for target, inherited in applicable_targets(conn, unit, indicator, p):
+        for target, inherited in applicable_targets(conn, unit, indicator, p, scope):
             judged = _judge(conn, unit, indicator, actual_value, p, series, target, th)
             judged["baseline"] = sourced(judged.get("baseline")) if judged.get("baseline") else None
             evaluations.append({"target": sourced(target), "target_type": target["target_type"],

@@ -233,6 +233,44 @@ def _villages(communes: dict[str, dict[str, Any]], places: list[dict[str, str]])
     return out
 
 
+POINT_TYPES = {"tourism_site", "lake", "pass", "cave", "waterfall", "school", "market", "port",
+               "industrial_cluster", "resettlement_site", "hazard_zone", "community_tourism_village"}
+
+
+def _point_type(p: dict[str, str]) -> str:
+    if p["place_type"] == "village" and "community tourism village" in p["role_in_plan"]:
+        return "community_tourism_village"
+    return p["place_type"]
+
+
+def _place_points(places: list[dict[str, str]], communes: dict[str, dict[str, Any]],
+                  villages: list[dict[str, Any]]) -> dict[tuple[str, str, str], Any]:
+    """Illustrative positions for the places the documents name (none is public).
+
+    A place in a named village goes inside that village's illustrative polygon, any
+    other inside its commune; the same name always gets the same point.
+    """
+    village_geom = {(v["parent_code"], v["full_name"]): v["geom"] for v in villages}
+    out: dict[tuple[str, str, str], Any] = {}
+    for p in places:
+        kind = _point_type(p)
+        if kind not in POINT_TYPES or p["commune_code"] not in communes:
+            continue
+        key = (p["commune_code"], p["name_normalized"], kind)
+        if key in out:
+            continue
+        area = village_geom.get((p["commune_code"], p["name_normalized"])) or communes[p["commune_code"]]["geom"]
+        out[key] = illustrative.point_in(area, key="|".join(key))
+    # The Thác Tình resettlement project: the zone households leave and the site they move to.
+    thac_tinh = village_geom.get(("03390", "Bản Thác Tình"))
+    if thac_tinh is not None:
+        out[("03390", "Vùng nguy cơ thiên tai bản Thác Tình", "hazard_zone")] = illustrative.point_in(
+            thac_tinh, key="thac-tinh-hazard")
+        out[("03390", "Điểm tái định cư bản Thác Tình", "resettlement_site")] = illustrative.point_in(
+            thac_tinh, key="thac-tinh-site")
+    return out
+
+
 def _village_values(
     villages: list[dict[str, Any]], totals: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -295,15 +333,30 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         store.add_rows(conn, "crosswalk", _crosswalk(raw))
         store.add_rows(conn, "indicators", indicators)
         store.add_rows(conn, "observations", plan + population + village_obs)
-        store.add_rows(conn, "places", [{
-            "geom": None, "name_as_written": p["name_as_written"], "name_normalized": p["name_normalized"],
-            "place_type": p["place_type"], "commune_code": p["commune_code"] or None,
+        points = _place_points(places, by_code, villages)
+        place_rows = [{
+            "geom": points.get((p["commune_code"], p["name_normalized"], _point_type(p))),
+            "name_as_written": p["name_as_written"], "name_normalized": p["name_normalized"],
+            "place_type": _point_type(p), "commune_code": p["commune_code"] or None,
             "commune_vintage": "2025" if p["commune_code"] else None,
             "village_code": village_by_name.get((p["commune_code"], p["name_normalized"]))
             or village_by_name.get((p["commune_code"], f"Bản {p['name_normalized']}")),
             "role": p["role_in_plan"], "source_doc": p["doc"], "quote": p["quote"],
-            "note": p["normalization_note"] or None, "illustrative": 0, "dataset_id": "plan-docs",
-        } for p in places])
+            "note": p["normalization_note"] or None, "dataset_id": "plan-docs",
+            "illustrative": int((p["commune_code"], p["name_normalized"], _point_type(p)) in points),
+        } for p in places]
+        for (commune, name, kind) in (k for k in points if k[2] in ("hazard_zone", "resettlement_site")
+                                      and k[1].endswith("Thác Tình")):
+            place_rows.append({
+                "geom": points[(commune, name, kind)], "name_as_written": name, "name_normalized": name,
+                "place_type": kind, "commune_code": commune, "commune_vintage": "2025",
+                "village_code": village_by_name.get((commune, "Bản Thác Tình")),
+                "role": "Dự án di dời 36 hộ khỏi vùng nguy cơ thiên tai (vị trí minh hoạ)",
+                "source_doc": "002_a60ddfe8de7b5205.txt", "quote": None,
+                "note": ILLUSTRATIVE_NOTE_VI + ": vị trí tự tạo", "illustrative": 1,
+                "dataset_id": "illustrative-villages",
+            })
+        store.add_rows(conn, "places", place_rows)
         store.refresh_screen_geometries(conn)
         for name in ("plan_indicators.csv", "plan_places.csv"):
             store.set_meta(conn, f"sha256:reference/{name}", _sha256(reference / name))

@@ -12,7 +12,7 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "2"  # 2: indicators.aggregation_method, weight_indicator
+SCHEMA_VERSION = "3"  # 2: indicators.aggregation_method, weight_indicator; 3: place points
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")

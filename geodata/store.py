@@ -102,14 +102,19 @@ def add_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, A
     return _insert(conn, table, rows)
 
 
-def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: float = 0.0005) -> int:
+SCREEN_TOLERANCE_DEG = {"province": 0.002, "district": 0.001, "commune": 0.001, "village": 0.0004}
+
+
+def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str, float] | None = None) -> int:
     """Recompute the screen geometries of every unit that has a boundary.
 
     Why stored: ``coverage_simplify`` keeps the edges neighbours share (per-polygon
     simplification opens gaps), but costs seconds on large sets, so it runs when
-    data changes, never per request.  Each (level, vintage, parent) set is one
-    coverage; coordinates are snapped to 1e-5° (about 1 m) to keep pages light.
+    data changes, never per request.  Each (level, vintage) set is one coverage,
+    simplified to about one screen pixel at the zoom it is seen at (communes ~100 m,
+    villages ~40 m); coordinates are snapped to 1e-5° (about 1 m).
     """
+    tolerances = {**SCREEN_TOLERANCE_DEG, **(tolerance_deg or {})}
     conn.execute("DELETE FROM unit_screen_geom")
     groups = conn.execute(
         "SELECT DISTINCT level, vintage FROM units WHERE geom IS NOT NULL"
@@ -122,7 +127,8 @@ def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: float = 0
         ).fetchall()
         codes = [r["code"] for r in rows]
         geoms = [gpkg.decode(r["geom"]) for r in rows]
-        simplified = shapely.coverage_simplify(geoms, tolerance_deg)
+        tolerance = tolerances.get(level, 0.0005)
+        simplified = shapely.coverage_simplify(geoms, tolerance)
         simplified = shapely.set_precision(simplified, 1e-5)
         for code, original, geom in zip(codes, geoms, simplified, strict=True):
             if geom is None or geom.is_empty:  # tiny units can vanish: keep the original
@@ -131,7 +137,7 @@ def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: float = 0
                 geom = shapely.MultiPolygon([geom])
             conn.execute(
                 "INSERT INTO unit_screen_geom (geom, code, vintage, tolerance_deg) VALUES (?,?,?,?)",
-                (gpkg.encode(geom), code, vintage, tolerance_deg),
+                (gpkg.encode(geom), code, vintage, tolerance),
             )
             n += 1
     gpkg.update_extent(conn, "unit_screen_geom")

@@ -44,15 +44,22 @@ def test_home_embeds_38_communes_with_classes_and_sources(client):
     layers = _embedded_collections(html)
     communes = [f for fc in layers for f in fc["features"] if "unit-commune" in f["properties"]["css"]]
     assert len(communes) == 38
-    assert all(f["properties"]["cls"] >= 0 for f in communes)  # every commune has a density
+    assert all(f["properties"]["style"]["fillColor"] != "#d9d9d9" for f in communes)  # every commune has a density
     binh_lu = next(f for f in communes if f["properties"]["code"] == "03390")
     assert "Xã Bình Lư" in binh_lu["properties"]["popup"]
     assert "107" in binh_lu["properties"]["popup"]  # 18,606 people / 173.91 km²
     assert "lai_chau_communes_2025.geojson" in binh_lu["properties"]["popup"]
-    villages = [f for fc in layers for f in fc["features"] if "unit-village" in f["properties"]["css"]]
-    assert len(villages) == 13  # Bình Lư 11 + Thu Lũm 2 (Bắc Yên is in Sơn La)
+    assert "Xem các bản" in binh_lu["properties"]["popup"]  # drill-down to its villages
+
+
+def test_village_drill_down_is_illustrative(client):
+    html = client.get("/map/indicator/population?unit=03390&period=2025").get_data(as_text=True)
+    villages = [f for fc in _embedded_collections(html) for f in fc["features"]
+                if "unit-village" in f["properties"]["css"]]
+    assert len(villages) == 11
     assert all("illustrative" in f["properties"]["css"] for f in villages)
     assert all("minh hoạ" in f["properties"]["popup"] for f in villages)
+    assert 'class="notice illustrative"' in html
 
 
 def test_home_legend_counts_all_units(client):
@@ -75,9 +82,10 @@ def test_home_loads_nothing_from_the_internet(client):
 def test_home_is_vietnamese_by_default_and_english_on_request(client):
     vi = client.get("/").get_data(as_text=True)
     en = client.get("/?lang=en").get_data(as_text=True)
-    assert 'lang="vi"' in vi and "Mật độ dân số" in vi and "Không có số liệu" in vi
-    assert 'lang="en"' in en and "Population density" in en and "No data" in en
-    assert "Illustrative data" in en
+    assert 'lang="vi"' in vi and "Mật độ dân số" in vi and "Tải lớp dữ liệu" in vi
+    assert 'lang="en"' in en and "Population density" in en
+    village = client.get("/map/indicator/population?unit=03390&period=2025&lang=en").get_data(as_text=True)
+    assert "Illustrative data" in village
 
 
 def test_attribution_names_every_dataset(client, conn):

@@ -39,12 +39,12 @@ def test_popup_shows_name_code_value_and_source(app, artifacts):
 
 def test_illustrative_villages_are_labelled_on_screen(app, artifacts):
     with live_server(app) as base, browser_page() as (page, _traffic):
-        _open_home(page, base)
+        page.goto(f"{base}/map/indicator/population?unit=03390&period=2025")
+        page.wait_for_function("document.querySelectorAll('path.unit-village').length === 11")
         assert "minh hoạ" in page.inner_text(".notice.illustrative")
-        page.get_by_label("Bản (ranh giới minh hoạ)").check()
-        page.wait_for_function("document.querySelectorAll('path.unit-village').length === 13")
-        assert page.locator("path.unit-village.illustrative").count() == 13
-        page.screenshot(path=str(artifacts / "home_villages.png"))
+        assert page.locator("path.unit-village.illustrative").count() == 11
+        assert "minh hoạ" in page.inner_text(".legend")
+        page.screenshot(path=str(artifacts / "villages_binh_lu.png"))
 
 
 def test_english_page(app, artifacts):

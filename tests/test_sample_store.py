@@ -131,8 +131,10 @@ def test_every_dataset_has_licence_and_attribution(conn):
 
 
 def test_places_link_to_village_units(conn):
-    rows = conn.execute("SELECT * FROM places").fetchall()
+    rows = conn.execute("SELECT * FROM places WHERE dataset_id='plan-docs'").fetchall()
     assert len(rows) == 90
+    placed = conn.execute("SELECT illustrative FROM places WHERE geom IS NOT NULL").fetchall()
+    assert placed and all(r["illustrative"] == 1 for r in placed)  # no place has a public position
     linked = [r for r in rows if r["place_type"] == "village" and r["commune_code"] == "03390"]
     assert linked and all(r["village_code"] and r["village_code"].startswith("03390-") for r in linked)
 

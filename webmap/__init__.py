@@ -21,6 +21,26 @@ def _select_locale() -> str:
     return lang if lang in LOCALES else "vi"
 
 
+def _query_with(**changes: str | None) -> str:
+    """The current query string with some arguments changed (None removes one)."""
+    from urllib.parse import urlencode
+
+    args = {k: v for k, v in request.args.items()}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return urlencode(args)
+
+
+def _template_globals() -> dict[str, Any]:
+    from webmap.themes import THEMES
+
+    return {"lang": formatting.lang(), "query_with": _query_with, "themes_nav": THEMES,
+            "fmt_number": formatting.number}
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """App factory; ``overrides`` win over environment and defaults."""
     static = Path(__file__).resolve().parents[1] / "static"
@@ -35,7 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=_select_locale)
     Compress(app)
     app.teardown_appcontext(db.close)
-    app.context_processor(lambda: {"lang": formatting.lang()})
+    app.context_processor(_template_globals)
 
     from webmap import api, errors, figure_views, layers_views, ogc, views
 

@@ -70,3 +70,24 @@ class Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.lines_json = [js_string(line) for line in lines]
+
+
+class FitOnLoad(MacroElement):
+    """Fit the map to its data once the page layout is final (the container may
+    change size after the map is created, which leaves folium's fitBounds off-centre)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.addEventListener('load', function () {
+            {{ this._parent.get_name() }}.invalidateSize();
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitOnLoad"
+        self.bounds_json = json.dumps(bounds)

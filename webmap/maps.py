@@ -1,4 +1,4 @@
-"""Folium maps of units coloured by an indicator.
+"""Folium maps of units coloured by an indicator, its target, gap, % of target or status.
 
 Why styles live in feature properties: folium turns a ``style_function`` into a
 JavaScript ``switch`` with one case per feature (cost grows with N²); with no
@@ -17,22 +17,25 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from flask import url_for
 from flask_babel import gettext
 from folium.plugins import Fullscreen
 from markupsafe import Markup, escape
 
-from geodata.classify import NO_DATA_COLOUR, SEQUENTIAL, Classes, classify
+from geodata import progress
+from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
 from webmap import assets
-from webmap.formatting import indicator_name, number, unit_label
-from webmap.map_elements import Attribution, HtmlControl
+from webmap.formatting import indicator_name, lang, number, unit_label
+from webmap.map_elements import Attribution, FitOnLoad, HtmlControl
+from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
     """
     function (feature, layer) {
         var p = feature.properties;  // label and popup arrive escaped from the server
         layer.options.className = p.css;
-        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 320}); }
-        layer.bindTooltip(p.label, {sticky: true});
+        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 340}); }
+        if (p.label) { layer.bindTooltip(p.label, {sticky: true}); }
     }
     """
 )
@@ -47,11 +50,27 @@ class MapPage:
     script: Markup
 
 
+@dataclass
+class Layer:
+    """One unit layer: the units, their evaluations and how to colour them."""
+
+    units: gpd.GeoDataFrame
+    evaluations: dict[str, dict[str, Any]]
+    indicator: dict[str, Any]
+    period: str
+    colour_by: str = "value"
+    scheme: str = "natural_breaks"
+    drill: set[str] | None = None  # codes whose children can be shown
+    link_args: dict[str, str] | None = None
+
+
 def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
-    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 5)))
+    """GeoJSON with 4 decimals (about 11 m): below a screen pixel at the zooms these maps use.
+    Neighbours share their vertices after coverage simplification, so they still meet."""
+    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 4)))
 
 
-def _features(frame: gpd.GeoDataFrame, props: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def feature_collection(frame: gpd.GeoDataFrame, props: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
@@ -62,131 +81,241 @@ def _features(frame: gpd.GeoDataFrame, props: Sequence[dict[str, Any]]) -> dict[
     }
 
 
-def popup_html(row: dict[str, Any], indicator: dict[str, Any], period: str, datasets: dict[str, str]) -> Markup:
-    """Name, code, value and source of one unit; every data string is escaped."""
-    name = indicator_name(indicator)
-    if row.get("value") is None:
-        value_line = escape(gettext("Không có số liệu"))
-        source = Markup("")
-    else:
-        value_line = escape(number(row["value"], row.get("measure_unit")))
-        where = row.get("source_doc") or ""
-        if row.get("source_section"):
-            where += f" – {row['source_section']}"
-        if row.get("source_row"):
-            line_word = gettext("dòng")
-            where += f" ({line_word} {row['source_row']})"
-        source = Markup("<div class='src'>{}: {}<br>{}</div>").format(
-            gettext("Nguồn"), where, datasets.get(row.get("value_dataset_id") or "", "")
-        )
-    flags = Markup("")
-    if row.get("illustrative") or row.get("value_illustrative"):
-        flags = Markup("<div class='illustrative'>{}</div>").format(
-            gettext("Dữ liệu minh hoạ – không phải số liệu chính thức")
-        )
+def measure(e: dict[str, Any], colour_by: str) -> float | None:
+    """The number a unit is coloured by."""
+    if colour_by == "value":
+        return (e.get("actual") or {}).get("value")
+    if colour_by == "target":
+        idx = e.get("headline_target")
+        return e["evaluations"][idx]["target"]["value"] if idx is not None else None
+    if colour_by == "gap":
+        return e.get("gap")
+    if colour_by == "pct":
+        return e.get("pct_of_target")
+    return None
+
+
+def sparkline(series: list[dict[str, Any]], width: int = 120, height: int = 28) -> Markup:
+    """The unit's series as an inline SVG polyline (no chart service, no script)."""
+    points = [(s["period"], s["value"]) for s in series if s.get("value") is not None]
+    if len(points) < 2:
+        return Markup("")
+    values = [v for _, v in points]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    xy = [(4 + i * (width - 8) / (len(points) - 1), height - 4 - (v - lo) / span * (height - 8))
+          for i, (_, v) in enumerate(points)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    title = ", ".join(f"{p}: {number(v)}" for p, v in points)
     return Markup(
-        "<div class='unit-popup'><strong>{full_name}</strong>"
-        "<div>{code_label}: {code} ({vintage})</div>"
-        "<div>{indicator} {period}: <b>{value}</b></div>{source}{flags}</div>"
+        "<svg class='spark' width='{w}' height='{h}' viewBox='0 0 {w} {h}' role='img'><title>{t}</title>"
+        "<polyline fill='none' stroke='#1f4e79' stroke-width='1.5' points='{p}'/></svg>"
+    ).format(w=width, h=height, t=title, p=path)
+
+
+def _source_text(src: dict[str, Any] | None) -> str:
+    if not src:
+        return ""
+    text = src.get("document") or ""
+    if src.get("row"):
+        text += f" ({gettext('dòng')} {src['row']})"
+    return text
+
+
+def status_label(status: str) -> str:
+    vi, en = progress.STATUS_LABELS[status]
+    return en if lang() == "en" else vi
+
+
+def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: dict[str, str]) -> Markup:
+    """Name, code, level, value, target, % of target, status, years to target, progress bar,
+    sparkline, the source of each number, and links; every data string is escaped."""
+    actual = e.get("actual") or {}
+    idx = e.get("headline_target")
+    ev = e["evaluations"][idx] if idx is not None else {}
+    target = ev.get("target") or {}
+    unit = actual.get("measure_unit") or layer.indicator.get("measure_unit")
+    pct = e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan")
+    rows = [
+        (gettext("Giá trị"), number(actual.get("value"), unit) if actual else gettext("Không có số liệu"),
+         _source_text(actual.get("source")) or (gettext("tổng hợp từ đơn vị cấp dưới")
+                                                 if actual.get("kind") == "aggregated" else "")),
+        (gettext("Mục tiêu"), number(target.get("value"), target.get("measure_unit")) if target else "–",
+         _source_text(target.get("source")) + (f" · {gettext('kế thừa từ')} {ev['inherited_from']}"
+                                                if ev.get("inherited_from") else "")),
+        (gettext("% mục tiêu"), f"{number(pct)} %" if pct is not None else "–", ""),
+        (gettext("Số năm để đạt"), number(e.get("years_to_target")) if e.get("years_to_target") else "–", ""),
+    ]
+    table = Markup("").join(
+        Markup("<tr><th>{}</th><td>{}<div class='src'>{}</div></td></tr>").format(k, v, s) for k, v, s in rows)
+    bar = Markup("")
+    if pct is not None:
+        width = max(0.0, min(100.0, float(pct)))
+        bar = Markup("<div class='bar' title='{p} %'><span style='width:{w:.0f}%'></span></div>").format(
+            p=number(pct), w=width)
+    scope = Markup("")
+    if e.get("scope", "unit") != "unit":
+        scope = Markup("<div class='scope'>{}</div>").format(
+            gettext("Số liệu chỉ của nhóm dân tộc La Hủ (bản Là Si, Là Ú Cò), không phải toàn xã"))
+    flags = Markup("")
+    if row.get("illustrative") or (actual.get("source") or {}).get("illustrative"):
+        flags = Markup("<div class='illustrative'>{}</div>").format(
+            gettext("Dữ liệu minh hoạ – không phải số liệu chính thức"))
+    consistency = Markup("").join(
+        Markup("<div class='warn'>{}</div>").format(f["message_en"] if lang() == "en" else f["message_vi"])
+        for f in e.get("consistency", []) if f["status"] == "inconsistent")
+    links = [Markup("<a href='{}'>{}</a>").format(
+        url_for("maps.unit_page", code=row["code"], lang=lang() if lang() != "vi" else None),
+        gettext("Trang đơn vị"))]
+    if layer.drill and row["code"] in layer.drill:
+        args = {**(layer.link_args or {}), "unit": row["code"]}
+        links.append(Markup("<a class='drill' href='?{}'>{}</a>").format(
+            "&".join(f"{k}={v}" for k, v in args.items() if v), gettext("Xem các bản")))
+    return Markup(
+        "<div class='unit-popup' data-code='{code}'><strong>{name}</strong>"
+        "<div class='meta'>{code_label}: {code} ({vintage}) · {level}</div>"
+        "<div class='ind'>{indicator} · {period}</div>"
+        "<div class='status status-{status}'>{status_text}</div>{bar}"
+        "<table>{table}</table>{spark}{scope}{consistency}{flags}<div class='links'>{links}</div></div>"
     ).format(
-        full_name=row["full_name"], code_label=gettext("Mã"), code=row["code"], vintage=row["vintage"],
-        indicator=name, period=period, value=value_line, source=source, flags=flags,
+        code=row["code"], name=row["full_name"], code_label=gettext("Mã"), vintage=row["vintage"],
+        level=row.get("unit_type") or row["level"], indicator=indicator_name(layer.indicator), period=layer.period,
+        status=e["status"], status_text=status_label(e["status"]), bar=bar, table=table,
+        spark=sparkline(e.get("series", [])), scope=scope, consistency=consistency, flags=flags,
+        links=Markup(" · ").join(links),
     )
 
 
-def legend_html(title: str, classes: Classes, colours: Sequence[str], unit: str | None, note: str = "") -> Markup:
-    """Classes with their ranges and counts, and the no-data class."""
+def legend_html(title: str, classes: Classes | None, colours: Sequence[str], unit: str | None,
+                statuses: dict[str, int] | None = None, note: str = "") -> Markup:
+    """Classes with their ranges and counts (or statuses with counts), and the no-data class."""
     rows = []
-    lower = classes.lower
-    for bound, colour, count in zip(classes.bounds, colours, classes.counts, strict=True):
+    if statuses is not None:
+        for status, (colour, dash) in STATUS_COLOURS.items():
+            if statuses.get(status):
+                border = "dashed" if dash else "solid"
+                rows.append(Markup(
+                    "<div class='legend-row'><i style='background:{c};border-style:{b}'></i>{label}"
+                    " <span class='n'>({n})</span></div>").format(
+                    c=colour, b=border, label=status_label(status), n=statuses[status]))
+    elif classes is not None:
+        lower = classes.lower
+        for bound, colour, count in zip(classes.bounds, colours, classes.counts, strict=True):
+            rows.append(Markup(
+                "<div class='legend-row'><i style='background:{c}'></i>{lo} – {hi} <span class='n'>({n})</span></div>"
+            ).format(c=colour, lo=number(lower), hi=number(bound), n=count))
+            lower = bound
         rows.append(Markup(
-            "<div class='legend-row'><i style='background:{c}'></i>{lo} – {hi} <span class='n'>({n})</span></div>"
-        ).format(c=colour, lo=number(lower), hi=number(bound), n=count))
-        lower = bound
-    rows.append(Markup(
-        "<div class='legend-row legend-nodata'><i style='background:{c}'></i>{label} <span class='n'>({n})</span></div>"
-    ).format(c=NO_DATA_COLOUR, label=gettext("Không có số liệu"), n=classes.no_data))
+            "<div class='legend-row legend-nodata'><i style='background:{c}'></i>{label} <span class='n'>({n})</span>"
+            "</div>").format(c=NO_DATA_COLOUR, label=gettext("Không có số liệu"), n=classes.no_data))
     unit_text = Markup(" ({})").format(unit_label(unit)) if unit else ""
     note_html = Markup("<div class='legend-note'>{}</div>").format(note) if note else ""
     return Markup("<div class='legend'><div class='legend-title'>{t}{u}</div>{rows}{note}</div>").format(
-        t=title, u=unit_text, rows=Markup("").join(rows), note=note_html
-    )
+        t=title, u=unit_text, rows=Markup("").join(rows), note=note_html)
 
 
-def indicator_map(
+def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "") -> tuple[list[dict[str, Any]], Markup]:
+    records = layer.units.to_dict("records")
+    evs = [layer.evaluations[r["code"]] for r in records]
+    title = f"{indicator_name(layer.indicator)} {layer.period} – {COLOUR_BY[layer.colour_by]}"
+    if layer.colour_by == "status":
+        counts: dict[str, int] = {}
+        fills = []
+        for e in evs:
+            counts[e["status"]] = counts.get(e["status"], 0) + 1
+            fills.append(STATUS_COLOURS[e["status"]])
+        legend = legend_html(title, None, [], None, statuses=counts, note=note)
+    else:
+        values = [measure(e, layer.colour_by) for e in evs]
+        unit = layer.indicator.get("measure_unit") if layer.colour_by in ("value", "target", "gap") else "%"
+        scheme = layer.scheme
+        if scheme == "fixed" and not (unit or "").startswith("%"):
+            scheme = "natural_breaks"  # no fixed legend for this unit: say it in the legend
+        classes = classify(values, scheme, k=5, bins=PERCENT_BINS if scheme == "fixed" else None)
+        direction = layer.indicator.get("direction")
+        palette = SEQUENTIAL["lower_is_better" if direction == "lower_is_better" and layer.colour_by != "pct"
+                             else "higher_is_better"]
+        colours = classes.colours(palette)
+        fills = [(colours[c] if c >= 0 else NO_DATA_COLOUR, None) for c in classes.assignment]
+        if scheme != layer.scheme:
+            note = " ".join(filter(None, [gettext("Chỉ tiêu không có thang cố định: dùng ngắt tự nhiên"), note]))
+        legend = legend_html(title, classes, colours, unit.split(" ;")[0] if unit else None, note=note)
+    props = []
+    for r, e, (fill, dash) in zip(records, evs, fills, strict=True):
+        style = {"fillColor": fill, "color": "#444444", "weight": 0.8, "fillOpacity": 0.8}
+        if dash:
+            style.update(dashArray=dash, weight=1.6, color="#222222")
+        css = f"unit unit-{r['level']} unit-{r['code']} status-{e['status']}"
+        if r.get("illustrative"):
+            css += " illustrative"
+        props.append({"code": r["code"], "css": css, "style": style,
+                      "label": str(escape(r["full_name"])), "popup": str(popup_html(r, e, layer, datasets))})
+    return props, legend
+
+
+def _point_features(points: gpd.GeoDataFrame) -> dict[str, Any]:
+    props = []
+    for r in points.to_dict("records"):
+        colour, label = POINT_STYLES.get(r["place_type"], ("#333333", r["place_type"]))
+        popup = Markup("<div class='place-popup'><strong>{n}</strong><div>{t}</div><div>{role}</div>"
+                       "<div class='src'>{src}</div><div class='illustrative'>{ill}</div></div>").format(
+            n=r["name_normalized"], t=label, role=r.get("role") or "", src=r.get("source_doc") or "",
+            ill=gettext("Vị trí minh hoạ – không phải toạ độ thật") if r.get("illustrative") else "")
+        props.append({"code": r["name_normalized"], "css": f"place place-{r['place_type']}",
+                      "label": str(escape(f"{r['name_normalized']} ({label})")), "popup": str(popup),
+                      "style": {"radius": 7, "fill": True, "fillColor": colour, "color": "#222222", "weight": 1,
+                                "fillOpacity": 0.9}})
+    return feature_collection(points, props)
+
+
+def thematic_map(
     *,
-    units: gpd.GeoDataFrame,
-    indicator: dict[str, Any],
-    period: str,
+    layer: Layer,
     outline: gpd.GeoDataFrame | None,
-    villages: gpd.GeoDataFrame | None,
-    village_indicator: dict[str, Any] | None,
+    points: gpd.GeoDataFrame | None,
+    links: gpd.GeoDataFrame | None,
     datasets: list[dict[str, Any]],
     online_basemap: bool = False,
     static_prefix: str = "/static/",
 ) -> MapPage:
-    """A choropleth of ``units`` by their ``value`` column, with legend and popups."""
-    bounds = units.total_bounds
-    m = folium.Map(
-        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-        tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False,
-    )
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    """A choropleth of ``layer`` with legend, popups, optional points and outline."""
+    bounds = layer.units.total_bounds
+    m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+                   tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    box = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
+    m.fit_bounds(box)
+    FitOnLoad(box).add_to(m)
     if online_basemap:  # opt-in only, and never the default layer
         folium.TileLayer("OpenStreetMap", name=gettext("Bản đồ nền trực tuyến (OSM)"), show=False).add_to(m)
-
     attribution = {d["id"]: d["attribution"] for d in datasets}
-    values = list(units["value"])
-    classes = classify(values, "natural_breaks", k=5)
-    palette = SEQUENTIAL["lower_is_better" if indicator.get("direction") == "lower_is_better" else "higher_is_better"]
-    colours = classes.colours(palette)
-    props = []
-    for row, cls in zip(units.to_dict("records"), classes.assignment, strict=True):
-        fill = colours[cls] if cls >= 0 else NO_DATA_COLOUR
-        props.append({
-            "code": row["code"], "label": str(escape(row["full_name"])), "cls": cls,
-            "css": f"unit unit-{row['level']} unit-{row['code']}",
-            "style": {"fillColor": fill, "color": "#555555", "weight": 0.8, "fillOpacity": 0.8},
-            "popup": str(popup_html(row, indicator, period, attribution)),
-        })
-    name = indicator_name(indicator)
-    layer_name = f"{name} {period}"
+    illustrative = bool(layer.units["illustrative"].astype(bool).any()) or (points is not None and len(points) > 0)
+    note = gettext("Lớp bản và vị trí điểm: minh hoạ") if illustrative else ""
+    props, legend = _unit_layer_props(layer, attribution, note)
+    name = f"{indicator_name(layer.indicator)} {layer.period}"
     # Leaflet's layer control inserts names as HTML: escape them like every other name.
-    folium.GeoJson(_features(units, props), name=str(escape(layer_name)), on_each_feature=ON_EACH_UNIT).add_to(m)
-
-    if villages is not None and len(villages):
-        vprops = [{
-            "code": r["code"], "label": str(Markup("{} – {}").format(r["full_name"], gettext("minh hoạ"))),
-            "cls": -1, "css": f"unit unit-village unit-{r['code']} illustrative",
-            "style": {"fillColor": "#ffffff", "fillOpacity": 0.0, "color": "#7b3294", "weight": 1.2,
-                      "dashArray": "4 3"},
-            "popup": str(popup_html(r, village_indicator or indicator, period, attribution)),
-        } for r in villages.to_dict("records")]
-        folium.GeoJson(
-            _features(villages, vprops), name=gettext("Bản (ranh giới minh hoạ)"), show=False,
-            on_each_feature=ON_EACH_UNIT,
-        ).add_to(m)
-
+    folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
+                   on_each_feature=ON_EACH_UNIT).add_to(m)
     if outline is not None and len(outline):
-        oprops = [{"code": r["code"], "label": str(escape(r["full_name"])), "cls": -1, "css": "unit-outline",
-                   "style": {"fill": False, "color": "#222222", "weight": 2.2}, "popup": None}
-                  for r in outline.to_dict("records")]
-        folium.GeoJson(_features(outline, oprops), name=gettext("Ranh giới tỉnh"),
-                       on_each_feature=ON_EACH_UNIT, interactive=False).add_to(m)
-
-    note = gettext("Lớp bản: ranh giới và số liệu minh hoạ") if villages is not None and len(villages) else ""
-    HtmlControl(legend_html(layer_name, classes, colours, indicator.get("measure_unit"), note)).add_to(m)
-    lines = [escape(d["attribution"]) + (
-        Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"] else "") for d in datasets]
+        oprops = [{"code": r["code"], "label": None, "css": "unit-outline", "popup": None,
+                   "style": {"fill": False, "color": "#222222", "weight": 2.2}} for r in outline.to_dict("records")]
+        folium.GeoJson(feature_collection(outline, oprops), name=gettext("Ranh giới"), on_each_feature=ON_EACH_UNIT,
+                       interactive=False).add_to(m)
+    if links is not None and len(links):
+        lprops = [{"code": "", "label": None, "css": "place-link", "popup": None,
+                   "style": {"color": "#e31a1c", "weight": 2, "dashArray": "5 4"}} for _ in range(len(links))]
+        folium.GeoJson(feature_collection(links, lprops), name=gettext("Di dời: vùng nguy cơ → điểm tái định cư"),
+                       on_each_feature=ON_EACH_UNIT).add_to(m)
+    if points is not None and len(points):
+        folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
+                       marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
+    HtmlControl(legend).add_to(m)
+    lines = [escape(d["attribution"]) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
+                                         else "") for d in datasets]
     Attribution([str(line) for line in lines]).add_to(m)
     Fullscreen(title=gettext("Toàn màn hình"), title_cancel=gettext("Thoát toàn màn hình")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-
     assets.localize(m, static_prefix)
     root = m.get_root()
     root.render()
-    return MapPage(
-        header=Markup(root.header.render()),
-        body=Markup(root.html.render()),
-        script=Markup(root.script.render()),
-    )
+    return MapPage(header=Markup(root.header.render()), body=Markup(root.html.render()),
+                   script=Markup(root.script.render()))

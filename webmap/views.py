@@ -1,47 +1,205 @@
-"""Pages and JSON endpoints."""
+"""Map pages: home, themes, any indicator, unit pages; and unit search."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from typing import Any
 
-from geodata import store, thematic
-from webmap import db
-from webmap.formatting import indicator_name
-from webmap.maps import indicator_map
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from markupsafe import Markup
 
-bp = Blueprint("main", __name__)
+from geodata import gpkg, progress, search, store, thematic
+from webmap import assets, caching, db
+from webmap.formatting import lang
+from webmap.maps import Layer, MapPage, feature_collection, thematic_map
+from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
-HOME = {"province": "12", "indicator": "population_density", "period": "2025",
-        "village_indicator": "population"}
+bp = Blueprint("maps", __name__)
+
+HOME = {"unit": "12", "indicator": "population_density", "period": "2025"}
+
+
+def _ancestors(conn, unit: dict[str, Any]) -> list[dict[str, Any]]:
+    chain = [unit]
+    while chain[-1].get("parent_code"):
+        parent = store.get_unit(conn, chain[-1]["parent_code"], chain[-1]["parent_vintage"] or "2025")
+        if parent is None:
+            break
+        chain.append(parent)
+    return list(reversed(chain))
+
+
+def _periods(conn, indicator: str) -> list[str]:
+    """Years and half-years present in the data for the indicator (not multi-year ranges)."""
+    rows = conn.execute(
+        "SELECT DISTINCT period FROM observations WHERE (indicator_code=? OR indicator_code LIKE ?)"
+        " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period",
+        (indicator, indicator + "\\_\\_%"))
+    return [r[0] for r in rows]
+
+
+def _points(conn, types: list[str], within: list[str]) -> gpd.GeoDataFrame | None:
+    if not types:
+        return None
+    rows = conn.execute(
+        f"SELECT MIN(fid) AS fid, geom, name_normalized, place_type, commune_code, MIN(role) AS role,"
+        f" MIN(source_doc) AS source_doc, MAX(illustrative) AS illustrative FROM places"
+        f" WHERE geom IS NOT NULL AND place_type IN ({','.join('?' * len(types))})"
+        f" AND commune_code IN ({','.join('?' * len(within))})"
+        f" GROUP BY commune_code, name_normalized, place_type ORDER BY fid", [*types, *within]).fetchall()
+    if not rows:
+        return None
+    frame = pd.DataFrame([dict(r) for r in rows])
+    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=[gpkg.decode(b) for b in frame["geom"]],
+                            crs="EPSG:4326")
+
+
+def _links(points: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Hazard zone -> resettlement site, drawn as a line for each project."""
+    if points is None:
+        return None
+    zones = points[points["place_type"] == "hazard_zone"]
+    sites = points[points["place_type"] == "resettlement_site"]
+    lines = [shapely.LineString([z.geometry, s.geometry]) for _, z in zones.iterrows() for _, s in sites.iterrows()
+             if z["commune_code"] == s["commune_code"]]
+    return gpd.GeoDataFrame(geometry=lines, crs="EPSG:4326") if lines else None
+
+
+_pages = caching.LruCache(max_entries=64)
+
+
+def render_map(theme: str | None, indicator_code: str, default_unit: str = "12", default_period: str | None = None):
+    """A map page, rendered once per data version and request (it changes only with the data)."""
+    key = (theme, indicator_code, request.path, tuple(sorted(request.args.items(multi=True))), lang())
+    html = _pages.get_or_build(key, lambda: _render_map(theme, indicator_code, default_unit, default_period))
+    return caching.conditional(current_app.response_class(html, mimetype="text/html"))
+
+
+def _render_map(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> str:
+    conn = db.conn()
+    indicator = store.indicator(conn, indicator_code)
+    if indicator is None:
+        abort(404)
+    unit = store.get_unit(conn, request.args.get("unit", default_unit))
+    if unit is None:
+        abort(404)
+    periods = _periods(conn, indicator_code) or [default_period or "2025"]
+    with_values = thematic.periods(conn, indicator_code)  # periods that have actuals, not only targets
+    period = request.args.get("period") or default_period or (with_values or periods)[-1]
+    if period not in periods:
+        periods = sorted({*periods, period})
+    colour_by = request.args.get("colour", "value")
+    scheme = request.args.get("scheme", "natural_breaks")
+    if colour_by not in COLOUR_BY or scheme not in SCHEMES:
+        abort(400)
+    child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
+    units = store.units_frame(conn, level=child_level, parent=unit["code"], screen=True) if child_level else None
+    if units is None or len(units) == 0:
+        siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
+        units = siblings[siblings["code"] == unit["code"]]
+    try:
+        evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
+    except ValueError:
+        abort(400)
+    drill = {r["parent_code"] for r in conn.execute(
+        f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
+        list(units["code"]))}
+    args = {"indicator": None if theme is None else indicator_code, "period": period, "colour": colour_by,
+            "scheme": scheme, "lang": lang() if lang() != "vi" else None}
+    layer = Layer(units=units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
+                  scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
+    outline = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
+    outline = outline[outline["code"] == unit["code"]]
+    within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
+    if unit["level"] == "village":
+        within = [unit["parent_code"]]
+    points = _points(conn, THEMES[theme]["points"] if theme else [], within)
+    page = thematic_map(layer=layer, outline=outline, points=points, links=_links(points),
+                        datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"])
+    return render_template(
+        "map.html", page=page, theme=theme, indicator=indicator,
+        indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
+        unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
+        scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
+        has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
+    )
 
 
 @bp.get("/")
 def home():
-    conn = db.conn()
-    indicator = store.indicator(conn, HOME["indicator"])
-    village_indicator = store.indicator(conn, HOME["village_indicator"])
-    if indicator is None or village_indicator is None:
+    return render_map(None, HOME["indicator"], default_unit=HOME["unit"], default_period=HOME["period"])
+
+
+@bp.get("/map/<theme>")
+def theme_map(theme: str):
+    if theme not in THEMES:
         abort(404)
-    province = store.get_unit(conn, HOME["province"])
-    units = thematic.indicator_layer(
-        conn, indicator=HOME["indicator"], period=HOME["period"], level="commune", parent=HOME["province"]
-    )
-    villages = thematic.indicator_layer(
-        conn, indicator=HOME["village_indicator"], period=HOME["period"], level="village",
-        parent=list(units["code"]),
-    )
-    village_frame = villages if len(villages) else None
-    outline = store.units_frame(conn, level="province", screen=True)
-    outline = outline[outline["code"] == HOME["province"]]
-    page = indicator_map(
-        units=units, indicator=indicator, period=HOME["period"], outline=outline,
-        villages=village_frame, village_indicator=village_indicator, datasets=store.datasets(conn),
-        online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
-    )
-    return render_template(
-        "index.html", page=page, province=province, indicator=indicator, period=HOME["period"],
-        indicator_label=indicator_name(indicator), n_units=len(units), has_illustrative=village_frame is not None,
-    )
+    code = request.args.get("indicator") or THEMES[theme]["indicators"][0]
+    if code not in THEMES[theme]["indicators"]:
+        abort(404)
+    return render_map(theme, code)
+
+
+@bp.get("/map/indicator/<code>")
+def indicator_map(code: str):
+    return render_map(None, code)
+
+
+@bp.get("/unit/<code>")
+def unit_page(code: str):
+    conn = db.conn()
+    unit = store.get_unit(conn, code)
+    if unit is None:
+        abort(404)
+    codes = [r[0] for r in conn.execute(
+        "SELECT DISTINCT indicator_code FROM observations WHERE unit_code=? AND unit_vintage='2025'"
+        " ORDER BY indicator_code", (code,))]
+    rows = []
+    for ind in codes:
+        periods = [p for p in _periods(conn, ind.split("__")[0]) if p]
+        own = [r[0] for r in conn.execute(
+            "SELECT DISTINCT period FROM observations WHERE unit_code=? AND indicator_code=? AND period IS NOT NULL"
+            " AND period NOT LIKE '%-%' ORDER BY kind IN ('actual', 'baseline'), period", (code, ind))]
+        period = own[-1] if own else (periods[-1] if periods else "2025")  # the latest actual first
+        try:
+            e = progress.evaluate(conn, code, ind, period)
+        except (progress.UnknownCode, ValueError):
+            continue
+        rows.append({"code": ind, "period": period, "e": e})
+    frame = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
+    frame = frame[frame["code"] == code]
+    small = None
+    if len(frame) and frame.geometry.iloc[0] is not None:
+        small = _small_map(frame)
+    return render_template("unit.html", unit=unit, rows=rows, breadcrumb=_ancestors(conn, unit), small=small,
+                           former=[dict(r) for r in conn.execute(
+                               "SELECT u.code, u.full_name FROM crosswalk c JOIN units u ON u.code=c.old_code AND"
+                               " u.vintage=c.old_vintage WHERE c.new_code=? ORDER BY u.code", (code,))])
+
+
+def _small_map(frame: gpd.GeoDataFrame):
+
+
+    b = frame.total_bounds
+    m = folium.Map(tiles=None, zoom_control=False, control_scale=True, width="100%", height=260)
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    folium.GeoJson(feature_collection(frame, [{"code": frame["code"].iloc[0], "css": "unit unit-small",
+                                      "style": {"fillColor": "#41b6c4", "color": "#222", "weight": 1.5}}]
+                             )).add_to(m)
+    assets.localize(m)
+    root = m.get_root()
+    root.render()
+    return MapPage(Markup(root.header.render()), Markup(root.html.render()), Markup(root.script.render()))
+
+
+@bp.get("/api/search")
+def search_units():
+    q = request.args.get("q", "")[:100]
+    results = search.search(db.conn(), q, limit=10)
+    return jsonify({"query": q, "count": len(results), "results": results})
 
 
 @bp.get("/healthz")

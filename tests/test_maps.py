@@ -1,0 +1,154 @@
+"""Thematic maps in Chromium: polygons, markers, popups against the API, drill-down,
+periods, language, search, escaping; and nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.browser import browser_page, live_server
+
+pytestmark = pytest.mark.browser
+
+OPEN_POPUP = """code => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    let done = false;
+    map.eachLayer(l => {
+        if (!done && l.feature && l.feature.properties.code === code && l.getPopup && l.getPopup()) {
+            l.openPopup(l.getBounds ? l.getBounds().getCenter() : l.getLatLng()); done = true;
+        }
+    });
+    return done;
+}"""
+
+
+def _number(text: str) -> float:
+    token = text.split()[0]
+    return float(token.replace(".", "").replace(",", "."))
+
+
+def _wait_units(page, n: int, kind: str = "unit-commune") -> None:
+    page.wait_for_function(f"document.querySelectorAll('path.{kind}').length >= {n}", timeout=30_000)
+
+
+@pytest.mark.parametrize(("theme", "markers"), [
+    ("poverty", 0), ("infrastructure", 2), ("resettlement", 2), ("tourism", 9),
+])
+def test_theme_pages_draw_polygons_and_markers(app, artifacts, theme, markers):
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/map/{theme}")
+        _wait_units(page, 38)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("path.unit-commune").count() == 38
+        assert page.locator("path.place").count() == markers
+        if theme == "resettlement":
+            assert page.locator("path.place-link").count() == 1  # hazard zone -> resettlement site
+        page.screenshot(path=str(artifacts / f"map_{theme}.png"))
+    assert traffic.foreign_hosts() == set(), traffic.requests
+    assert traffic.console_errors == []
+
+
+def test_popup_value_equals_the_api(app, client, artifacts):
+    api = client.get("/api/progress?unit=03390&indicator=tourist_arrivals&period=2025H1").get_json()
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/map/tourism")
+        _wait_units(page, 38)
+        assert page.evaluate(OPEN_POPUP, "03390")
+        popup = page.locator(".leaflet-popup-content .unit-popup")
+        value = popup.locator("table tr").first.locator("td").inner_text()
+        status = popup.locator(".status").inner_text()
+        text = popup.inner_text()
+        bar = popup.locator(".bar span").get_attribute("style")
+        page.screenshot(path=str(artifacts / "popup_binh_lu.png"))
+    assert _number(value) == api["actual"]["value"] == 319000
+    assert status == api["status_label"]["vi"]
+    assert "002_a60ddfe8de7b5205.txt" in text  # the source of the number
+    assert "55%" in text and "80.6%" in text  # the report's own inconsistency, shown with both numbers
+    assert bar == f"width:{round(api['pct_of_plan'])}%"
+    assert traffic.console_errors == []
+
+
+def test_drill_down_shows_villages_and_breadcrumb_goes_back(app, artifacts):
+    with live_server(app) as base, browser_page() as (page, _traffic):
+        page.goto(f"{base}/map/tourism")
+        _wait_units(page, 38)
+        page.evaluate(OPEN_POPUP, "03390")
+        page.locator(".leaflet-popup-content a.drill").click()
+        _wait_units(page, 11, "unit-village")
+        assert page.locator("path.unit-village").count() == 11
+        crumbs = page.locator(".breadcrumb").inner_text()
+        assert "Tỉnh Lai Châu" in crumbs and "Xã Bình Lư" in crumbs
+        page.screenshot(path=str(artifacts / "drill_binh_lu.png"))
+        page.locator(".breadcrumb a", has_text="Tỉnh Lai Châu").click()
+        _wait_units(page, 38)
+        assert page.locator("path.unit-commune").count() == 38
+
+
+def test_switching_the_period_changes_the_colours(app, artifacts):
+    with live_server(app) as base, browser_page() as (page, _traffic):
+        page.goto(f"{base}/map/indicator/grain_output_t")
+        _wait_units(page, 38)
+        assert page.locator("#period").input_value() == "2025H1"
+        before = page.locator("path.unit-03390").get_attribute("fill")
+        page.select_option("#period", "2025")
+        page.wait_for_url(re.compile(r"period=2025(&|$)"))
+        _wait_units(page, 38)
+        after = page.locator("path.unit-03390").get_attribute("fill")
+        page.screenshot(path=str(artifacts / "period_2025.png"))
+    assert before != after and after == "#d9d9d9"  # 2025 has only the plan: no actual yet
+
+
+def test_status_colouring_and_english_labels(app, artifacts):
+    with live_server(app) as base, browser_page() as (page, _traffic):
+        page.goto(f"{base}/map/indicator/grain_output_t?unit=12&colour=status&lang=en")
+        _wait_units(page, 38)
+        legend = page.inner_text(".legend")
+        toolbar = page.inner_text(".toolbar")
+        page.screenshot(path=str(artifacts / "status_en.png"))
+        assert page.locator("path.status-in_progress").count() == 1
+    assert "In progress" in legend and "No data" in legend
+    assert "Colour by" in toolbar and "Period" in toolbar and "Download layer" in toolbar
+
+
+@pytest.mark.parametrize("query", ["binh lu", "Sơn Bình"])
+def test_search_leads_to_binh_lu(app, artifacts, query):
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/map/poverty")
+        _wait_units(page, 38)
+        page.fill("#search", query)
+        page.wait_for_selector("#search-results a[data-code='03390']")
+        page.screenshot(path=str(artifacts / f"search_{query.replace(' ', '_')}.png"))
+        page.press("#search", "Enter")
+        page.wait_for_url(re.compile(r"/unit/03390"))
+        assert "Xã Bình Lư" in page.inner_text("h1")
+    assert traffic.console_errors == []
+
+
+def test_script_in_a_name_is_text_everywhere(db_path, artifacts):
+    from webmap import create_app
+
+    evil = "<script>alert(1)</script> Bình Lư"
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE units SET full_name=? WHERE code='03390' AND vintage='2025'", (evil,))
+    conn.commit()
+    conn.close()
+    app = create_app({"WEBMAP_DB": str(db_path)})
+    dialogs: list[str] = []
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{base}/map/tourism")
+        _wait_units(page, 38)
+        page.evaluate(OPEN_POPUP, "03390")
+        assert evil in page.inner_text(".leaflet-popup-content strong")
+        page.fill("#search", "Bình Lư")
+        page.wait_for_selector("#search-results a[data-code='03390']")
+        assert evil in page.inner_text("#search-results")
+        page.goto(f"{base}/unit/03390")
+        assert evil in page.inner_text("h1")
+        page.goto(f"{base}/map/tourism?unit=03390")
+        _wait_units(page, 11, "unit-village")
+        assert evil in page.inner_text(".breadcrumb")
+        page.screenshot(path=str(artifacts / "escaped_name.png"))
+    assert dialogs == [] and traffic.console_errors == []

@@ -1,0 +1,46 @@
+"""The unit page and the search API."""
+
+from __future__ import annotations
+
+
+def test_unit_page_lists_indicators_with_status_and_source(client):
+    html = client.get("/unit/03390").get_data(as_text=True)
+    assert "<h1>Xã Bình Lư</h1>" in html
+    assert "grain_output_t" in html and "3.902,9" in html and "002_a60ddfe8de7b5205.txt" in html
+    assert "Đang thực hiện" in html  # part-year status
+    for former in ("Thị trấn Tam Đường", "Xã Sơn Bình"):
+        assert former in html
+    assert html.count("<tr class=\"status-") >= 50
+    assert "unit-small" in html  # the small map
+
+
+def test_unit_page_in_english_and_unknown_unit(client):
+    html = client.get("/unit/03390?lang=en").get_data(as_text=True)
+    assert "Indicator" in html and "In progress" in html
+    assert client.get("/unit/99999").status_code == 404
+
+
+def test_search_api_finds_any_spelling(client):
+    for q in ("binh lu", "Bình Lư", "BìnhLư", "xã Bình Lư", "Sơn Bình", "TT Tam Đường"):
+        first = client.get(f"/api/search?q={q}").get_json()["results"][0]
+        assert first["code"] == "03390", q
+    former = client.get("/api/search?q=Sơn Bình").get_json()["results"][0]
+    assert former["former_name"] == "Xã Sơn Bình" and former["rule"] == "exact"
+    assert client.get("/api/search?q=").get_json()["count"] == 0
+
+
+def test_theme_pages_and_bad_parameters(client):
+    for theme in ("poverty", "infrastructure", "resettlement", "tourism"):
+        assert client.get(f"/map/{theme}").status_code == 200
+    assert client.get("/map/roads").status_code == 404
+    assert client.get("/map/poverty?indicator=tourist_arrivals").status_code == 404
+    assert client.get("/map/poverty?colour=rainbow").status_code == 400
+    assert client.get("/map/indicator/no_such").status_code == 404
+    assert client.get("/map/poverty?period=20x5").status_code == 400
+
+
+def test_la_hu_figures_are_not_shown_as_commune_wide(client):
+    html = client.get("/map/poverty?unit=12&period=2030").get_data(as_text=True)
+    assert "Thu Lũm" in html
+    e = client.get("/api/progress?unit=03439&indicator=poor_household_rate&period=2030").get_json()
+    assert e["scope"] == "ethnic_area:La Hủ" and e["actual"] is None

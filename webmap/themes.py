@@ -1,0 +1,68 @@
+"""The thematic maps: which indicators and point layers each theme shows.
+
+Labels are gettext message ids (Vietnamese source strings), translated at render time.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+THEMES: dict[str, dict] = {
+    "poverty": {
+        "title": _l("Giảm nghèo"),
+        "indicators": ["poor_household_rate", "poor_hh_electricity_subsidy_hh", "social_policy_access_pct"],
+        "points": [],
+    },
+    "infrastructure": {
+        "title": _l("Hạ tầng"),
+        "indicators": ["hardened_commune_roads_pct", "grid_electricity_pct", "hygienic_water_pop_pct",
+                       "clean_water_pop_pct", "waste_collection_pct", "national_standard_schools_pct",
+                       "villages_with_cultural_house_pct"],
+        "points": ["school", "market", "port", "industrial_cluster"],
+    },
+    "resettlement": {
+        "title": _l("Di dân, tái định cư"),
+        "indicators": ["resettlement_households"],
+        "points": ["hazard_zone", "resettlement_site"],
+    },
+    "tourism": {
+        "title": _l("Du lịch"),
+        "indicators": ["tourist_arrivals", "tourism_revenue_bn_vnd"],
+        "points": ["community_tourism_village", "tourism_site", "pass", "cave", "waterfall", "lake"],
+    },
+}
+
+POINT_STYLES = {  # fill colour, label
+    "community_tourism_village": ("#1b9e77", _l("Bản du lịch cộng đồng")),
+    "tourism_site": ("#d95f02", _l("Điểm du lịch")),
+    "pass": ("#7570b3", _l("Đèo")),
+    "cave": ("#e7298a", _l("Hang động")),
+    "waterfall": ("#1f78b4", _l("Thác nước")),
+    "lake": ("#a6cee3", _l("Hồ")),
+    "school": ("#66a61e", _l("Trường học")),
+    "market": ("#e6ab02", _l("Chợ")),
+    "port": ("#a6761d", _l("Bến, cảng")),
+    "industrial_cluster": ("#666666", _l("Cụm công nghiệp")),
+    "hazard_zone": ("#e31a1c", _l("Vùng nguy cơ thiên tai")),
+    "resettlement_site": ("#33a02c", _l("Điểm tái định cư")),
+}
+
+COLOUR_BY = {
+    "value": _l("Giá trị"),
+    "target": _l("Mục tiêu"),
+    "gap": _l("Khoảng cách đến mục tiêu"),
+    "pct": _l("% mục tiêu"),
+    "status": _l("Tình trạng"),
+}
+SCHEMES = {
+    "natural_breaks": _l("Ngắt tự nhiên"),
+    "quantiles": _l("Phân vị"),
+    "equal_interval": _l("Khoảng đều"),
+    "fixed": _l("Thang cố định (%)"),
+}
+# Distinct in lightness as well as hue, plus a border pattern, so they survive grey printing.
+STATUS_COLOURS = {
+    "achieved": ("#00441b", None), "on_track": ("#41ab5d", None), "in_progress": ("#c7e9c0", None),
+    "at_risk": ("#fdae61", "2 3"), "off_track": ("#d73027", "6 3"), "deteriorating": ("#67000d", "1 3"),
+    "no_data": ("#d9d9d9", None),
+}
