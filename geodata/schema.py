@@ -12,7 +12,7 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "3"  # 2: indicators.aggregation_method, weight_indicator; 3: place points
+SCHEMA_VERSION = "4"  # 2: indicator aggregation; 3: place points; 4: imports journal
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -94,6 +94,22 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
             dataset_id TEXT NOT NULL REFERENCES datasets(id))""",
         "Places named in the planning documents (geometry only where known or illustrative)",
         "POINT",
+    ),
+    "imports": (
+        """CREATE TABLE IF NOT EXISTS imports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, file_name TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL, options TEXT, created_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'undone')), counts TEXT, report TEXT)""",
+        "Every import: file, hash, options, counts and report (undo restores the state before it)",
+        None,
+    ),
+    "import_changes": (
+        """CREATE TABLE IF NOT EXISTS import_changes (
+            import_id INTEGER NOT NULL REFERENCES imports(id), seq INTEGER NOT NULL,
+            table_name TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('insert', 'update')),
+            row_key TEXT NOT NULL, before TEXT, PRIMARY KEY (import_id, seq))""",
+        "Before-images of the rows an import changed, for undo",
+        None,
     ),
     "meta": (
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from geodata import catalogue_import, exports, store
+from geodata import boundaries_import, catalogue_import, exports, imports, store
 from webmap import config, figures
 
 
@@ -111,6 +111,55 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_boundaries(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store())
+    opts = boundaries_import.Options(level=args.level, vintage=args.vintage, code_field=args.code_field,
+                                     name_field=args.name_field, parent_field=args.parent_field, crs=args.crs,
+                                     layer=args.layer, max_bytes=args.max_mb * 2**20)
+    try:
+        result = boundaries_import.import_boundaries(conn, Path(args.path), opts)
+    except imports.ImportRefused as exc:
+        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
+              "Not imported: the database is unchanged.", file=sys.stderr)
+        for line in exc.lines(args.lang):
+            print("  - " + line, file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    c = result.counts
+    if args.lang == "vi":
+        print(f"Lần nhập {result.import_id}: cập nhật {c['updated']}, thêm mới {c['inserted']}, sửa hình học "
+              f"{c['repaired']}")
+    else:
+        print(f"Import {result.import_id}: {c['updated']} updated, {c['inserted']} inserted, "
+              f"{c['repaired']} geometries repaired")
+    for w in result.warnings:
+        print("  ! " + (w["vi"] if args.lang == "vi" else w["en"]))
+    if args.report:
+        Path(args.report).write_text(boundaries_import.report_json(result), encoding="utf-8")
+    return 0
+
+
+def _imports_list(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store(), readonly=True)
+    for row in imports.listing(conn):
+        print(f"{row['id']:>4}  {row['created_at']}  {row['kind']:<11} {row['status']:<8} {row['file_name']}  "
+              f"{row['counts']}  sha256:{row['file_sha256'][:12]}")
+    return 0
+
+
+def _imports_undo(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store())
+    try:
+        counts = imports.undo(conn, args.id)
+    except imports.ImportRefused as exc:
+        for line in exc.lines(args.lang):
+            print(line, file=sys.stderr)
+        return 2
+    print(f"Đã hoàn tác lần nhập {args.id}: {counts}" if args.lang == "vi" else f"Import {args.id} undone: {counts}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmap")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
@@ -146,6 +195,27 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("-o", "--output", required=True)
     exp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     exp.set_defaults(func=_export)
+    imp_b = sub.add_parser("import", help="import boundaries (indicators: not yet)").add_subparsers(
+        dest="what", required=True).add_parser(
+        "boundaries", help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML/KMZ, CSV with WKT or lon/lat")
+    imp_b.add_argument("path")
+    imp_b.add_argument("--level", required=True, choices=("province", "commune", "village"))
+    imp_b.add_argument("--vintage", default="2025", choices=("2025", "pre2025"))
+    imp_b.add_argument("--code-field")
+    imp_b.add_argument("--name-field")
+    imp_b.add_argument("--parent-field")
+    imp_b.add_argument("--crs", help="EPSG:<code>, vn2000:<meridian> (e.g. vn2000:103) or vn2000:utm48")
+    imp_b.add_argument("--layer")
+    imp_b.add_argument("--report", help="write the match report (JSON)")
+    imp_b.add_argument("--max-mb", type=int, default=200)
+    imp_b.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    imp_b.set_defaults(func=_import_boundaries)
+    imps = sub.add_parser("imports", help="the import journal").add_subparsers(dest="action", required=True)
+    imps.add_parser("list").set_defaults(func=_imports_list)
+    undo = imps.add_parser("undo")
+    undo.add_argument("id", type=int)
+    undo.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    undo.set_defaults(func=_imports_undo)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

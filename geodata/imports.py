@@ -1,0 +1,111 @@
+"""The import journal: every import is one transaction, recorded, and can be undone.
+
+Why before-images: undo must restore exactly the state before an import, including
+geometry an import replaced, even after later imports touched other rows; so each
+change keeps the row as it was (JSON, geometry as hex WKB-in-GeoPackage blob).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from geodata import store
+
+
+class ImportRefused(Exception):
+    """A refused import: every problem names the file, the feature/row, the field, what is wrong."""
+
+    def __init__(self, path: str, problems: list[dict[str, Any]]) -> None:
+        super().__init__(f"{path}: {len(problems)} problem(s)")
+        self.path, self.problems = path, problems
+
+    def lines(self, lang: str = "vi") -> list[str]:
+        out = []
+        for p in self.problems:
+            where = self.path
+            if p.get("row") is not None:
+                where += f", {'đối tượng/dòng' if lang == 'vi' else 'feature/row'} {p['row']}"
+            if p.get("field"):
+                where += f", {'trường' if lang == 'vi' else 'field'} '{p['field']}'"
+            out.append(f"{where}: {p['vi'] if lang == 'vi' else p['en']}")
+        return out
+
+
+def problem(vi: str, en: str, row: int | None = None, field: str | None = None) -> dict[str, Any]:
+    return {"vi": vi, "en": en, "row": row, "field": field}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def start(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any]) -> int:
+    """Open a journal entry (inside the caller's transaction)."""
+    cur = conn.execute(
+        "INSERT INTO imports (kind, file_name, file_sha256, options, created_at, status) VALUES (?,?,?,?,?,?)",
+        (kind, path.name, file_sha256(path), json.dumps(options, ensure_ascii=False),
+         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "applied"),
+    )
+    return int(cur.lastrowid)
+
+
+def _row_image(conn: sqlite3.Connection, table: str, where: str, params: tuple) -> dict[str, Any] | None:
+    row = conn.execute(f"SELECT * FROM {table} WHERE {where}", params).fetchone()
+    if row is None:
+        return None
+    return {k: (row[k].hex() if isinstance(row[k], bytes) else row[k]) for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a dict
+
+
+def record_unit_change(conn: sqlite3.Connection, import_id: int, code: str, vintage: str, op: str) -> None:
+    before = _row_image(conn, "units", "code=? AND vintage=?", (code, vintage)) if op == "update" else None
+    seq = conn.execute("SELECT COUNT(*) FROM import_changes WHERE import_id=?", (import_id,)).fetchone()[0]
+    conn.execute("INSERT INTO import_changes VALUES (?,?,?,?,?,?)",
+                 (import_id, seq, "units", op, json.dumps([code, vintage]), json.dumps(before) if before else None))
+
+
+def finish(conn: sqlite3.Connection, import_id: int, counts: dict[str, Any], report: list[dict[str, Any]]) -> None:
+    conn.execute("UPDATE imports SET counts=?, report=? WHERE id=?",
+                 (json.dumps(counts, ensure_ascii=False), json.dumps(report, ensure_ascii=False), import_id))
+
+
+def listing(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        "SELECT id, kind, file_name, file_sha256, created_at, status, counts FROM imports ORDER BY id")]
+
+
+def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
+    """Restore the rows an import changed, in reverse order, in one transaction."""
+    row = conn.execute("SELECT status FROM imports WHERE id=?", (import_id,)).fetchone()
+    if row is None:
+        raise ImportRefused(f"import {import_id}", [problem(f"không có lần nhập số {import_id}",
+                                                           f"there is no import {import_id}")])
+    if row["status"] == "undone":
+        raise ImportRefused(f"import {import_id}", [problem("lần nhập này đã được hoàn tác",
+                                                           "this import was already undone")])
+    changes = conn.execute("SELECT * FROM import_changes WHERE import_id=? ORDER BY seq DESC", (import_id,)).fetchall()
+    restored = removed = 0
+    with store.transaction(conn):
+        for ch in changes:
+            code, vintage = json.loads(ch["row_key"])
+            if ch["op"] == "insert":
+                conn.execute("DELETE FROM units WHERE code=? AND vintage=?", (code, vintage))
+                removed += 1
+            else:
+                before = json.loads(ch["before"])
+                before["geom"] = bytes.fromhex(before["geom"]) if before.get("geom") else None
+                cols = [c for c in before if c != "fid"]
+                conn.execute(f"UPDATE units SET {', '.join(f'{c}=?' for c in cols)} WHERE code=? AND vintage=?",
+                             [before[c] for c in cols] + [code, vintage])
+                restored += 1
+        conn.execute("UPDATE imports SET status='undone' WHERE id=?", (import_id,))
+        store.refresh_screen_geometries(conn)
+    return {"restored": restored, "removed": removed}
