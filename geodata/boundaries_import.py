@@ -64,11 +64,18 @@ def parse_crs(text: str) -> CRS:
             return vncrs.vn2000_tm3(float(t.split(":", 1)[1].replace("°", "").replace("'", "")))
         return CRS.from_user_input(text)
     except (CRSError, ValueError, KeyError):
-        raise ImportRefused(text, [problem(
-            f"không hiểu hệ toạ độ '{text}'; dùng EPSG:<mã>, vn2000:<kinh tuyến trục> (vd. vn2000:103) "
-            "hoặc vn2000:utm48/utm49",
-            f"unknown CRS '{text}'; use EPSG:<code>, vn2000:<central meridian> (e.g. vn2000:103) "
-            "or vn2000:utm48/utm49", field="--crs")]) from None
+        raise ImportRefused(
+            text,
+            [
+                problem(
+                    f"không hiểu hệ toạ độ '{text}'; dùng EPSG:<mã>, vn2000:<kinh tuyến trục> (vd. vn2000:103) "
+                    "hoặc vn2000:utm48/utm49",
+                    f"unknown CRS '{text}'; use EPSG:<code>, vn2000:<central meridian> (e.g. vn2000:103) "
+                    "or vn2000:utm48/utm49",
+                    field="--crs",
+                )
+            ],
+        ) from None
 
 
 def _source_path(path: Path, opts: Options) -> str:
@@ -80,9 +87,15 @@ def _source_path(path: Path, opts: Options) -> str:
     if size == 0:
         raise ImportRefused(name, [problem("tệp rỗng", "the file is empty")])
     if size > opts.max_bytes:
-        raise ImportRefused(name, [problem(
-            f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {opts.max_bytes / 2**20:.0f} MB",
-            f"file of {size / 2**20:.0f} MB is over the {opts.max_bytes / 2**20:.0f} MB limit")])
+        raise ImportRefused(
+            name,
+            [
+                problem(
+                    f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {opts.max_bytes / 2**20:.0f} MB",
+                    f"file of {size / 2**20:.0f} MB is over the {opts.max_bytes / 2**20:.0f} MB limit",
+                )
+            ],
+        )
     suffix = path.suffix.lower()
     if suffix in (".zip", ".kmz"):
         try:
@@ -90,31 +103,59 @@ def _source_path(path: Path, opts: Options) -> str:
                 members = zf.namelist()
                 bad = zf.testzip()
         except (zipfile.BadZipFile, OSError, EOFError):
-            raise ImportRefused(name, [problem("tệp nén hỏng hoặc không đầy đủ",
-                                              "the zip archive is damaged or truncated")]) from None
+            raise ImportRefused(
+                name, [problem("tệp nén hỏng hoặc không đầy đủ", "the zip archive is damaged or truncated")]
+            ) from None
         if bad is not None:
             raise ImportRefused(name, [problem(f"tệp nén hỏng ở '{bad}'", f"the zip archive is damaged at '{bad}'")])
         unsafe = [m for m in members if m.startswith(("/", "\\")) or ".." in Path(m).parts or ":" in m]
         if unsafe:
-            raise ImportRefused(name, [problem(f"tệp nén có đường dẫn không an toàn: {unsafe[0]}",
-                                              f"the archive has an unsafe path: {unsafe[0]}")])
+            raise ImportRefused(
+                name,
+                [
+                    problem(
+                        f"tệp nén có đường dẫn không an toàn: {unsafe[0]}",
+                        f"the archive has an unsafe path: {unsafe[0]}",
+                    )
+                ],
+            )
         if suffix == ".kmz":
             return f"/vsizip/{path}"
         shps = [m for m in members if m.lower().endswith(".shp")]
         if len(shps) != 1:
-            raise ImportRefused(name, [problem(f"tệp nén cần đúng một tệp .shp (có {len(shps)})",
-                                              f"the archive must hold exactly one .shp (it has {len(shps)})")])
+            raise ImportRefused(
+                name,
+                [
+                    problem(
+                        f"tệp nén cần đúng một tệp .shp (có {len(shps)})",
+                        f"the archive must hold exactly one .shp (it has {len(shps)})",
+                    )
+                ],
+            )
         stem = shps[0][:-4]
         for ext in (".dbf", ".shx"):
             if not any(m.lower() == (stem + ext).lower() for m in members):
-                raise ImportRefused(name, [problem(f"thiếu tệp {Path(stem).name}{ext} trong tệp nén",
-                                                  f"{Path(stem).name}{ext} is missing from the archive")])
+                raise ImportRefused(
+                    name,
+                    [
+                        problem(
+                            f"thiếu tệp {Path(stem).name}{ext} trong tệp nén",
+                            f"{Path(stem).name}{ext} is missing from the archive",
+                        )
+                    ],
+                )
         return f"/vsizip/{path}/{shps[0]}"
     if suffix == ".shp":
         for ext in (".dbf", ".shx"):
             if not any(path.with_suffix(e).exists() for e in (ext, ext.upper())):
-                raise ImportRefused(name, [problem(f"thiếu tệp {path.stem}{ext} đi kèm .shp",
-                                                  f"{path.stem}{ext} is missing next to the .shp")])
+                raise ImportRefused(
+                    name,
+                    [
+                        problem(
+                            f"thiếu tệp {path.stem}{ext} đi kèm .shp", f"{path.stem}{ext} is missing next to the .shp"
+                        )
+                    ],
+                )
     return name
 
 
@@ -124,21 +165,33 @@ def read_file(path: Path, opts: Options) -> gpd.GeoDataFrame:
     if opts.layer:
         kwargs["layer"] = opts.layer
     if path.suffix.lower() == ".csv":
-        kwargs.update(GEOM_POSSIBLE_NAMES="wkt,geometry,geom,the_geom", KEEP_GEOM_COLUMNS="NO",
-                      X_POSSIBLE_NAMES="lon,longitude,lng,x,kinh_do", Y_POSSIBLE_NAMES="lat,latitude,y,vi_do")
+        kwargs.update(
+            GEOM_POSSIBLE_NAMES="wkt,geometry,geom,the_geom",
+            KEEP_GEOM_COLUMNS="NO",
+            X_POSSIBLE_NAMES="lon,longitude,lng,x,kinh_do",
+            Y_POSSIBLE_NAMES="lat,latitude,y,vi_do",
+        )
     try:
         if opts.layer:
             layers = [name for name, _ in pyogrio.list_layers(src)]
             if opts.layer not in layers:
-                raise ImportRefused(str(path), [problem(f"không có lớp '{opts.layer}' (có: {layers})",
-                                                       f"no layer '{opts.layer}' (layers: {layers})",
-                                                       field="--layer")])
+                raise ImportRefused(
+                    str(path),
+                    [
+                        problem(
+                            f"không có lớp '{opts.layer}' (có: {layers})",
+                            f"no layer '{opts.layer}' (layers: {layers})",
+                            field="--layer",
+                        )
+                    ],
+                )
         frame = pyogrio.read_dataframe(src, **kwargs)
     except ImportRefused:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, FieldError…
-        raise ImportRefused(str(path), [problem(f"GDAL không đọc được tệp: {exc}",
-                                               f"GDAL cannot read the file: {exc}")]) from None
+        raise ImportRefused(
+            str(path), [problem(f"GDAL không đọc được tệp: {exc}", f"GDAL cannot read the file: {exc}")]
+        ) from None
     if len(frame) == 0:
         raise ImportRefused(str(path), [problem("tệp không có đối tượng nào", "the file has no features")])
     return frame
@@ -157,8 +210,9 @@ def _suggest_meridians(conn: sqlite3.Connection, frame: gpd.GeoDataFrame) -> lis
     return hits
 
 
-def _with_crs(conn: sqlite3.Connection, path: Path, frame: gpd.GeoDataFrame, opts: Options,
-              warnings: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+def _with_crs(
+    conn: sqlite3.Connection, path: Path, frame: gpd.GeoDataFrame, opts: Options, warnings: list[dict[str, Any]]
+) -> gpd.GeoDataFrame:
     user = parse_crs(opts.crs) if opts.crs else None
     if frame.crs is None:
         if user is not None:
@@ -166,23 +220,43 @@ def _with_crs(conn: sqlite3.Connection, path: Path, frame: gpd.GeoDataFrame, opt
         minx, miny, maxx, maxy = frame.total_bounds
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             hits = _suggest_meridians(conn, frame)
-            known = ", ".join(f"{vncrs.PROVINCE_NAMES[c]} vn2000:{m:g} ({vncrs.meridian_label(m)})"
-                              for c, m in vncrs.PROVINCE_MERIDIANS.items())
+            known = ", ".join(
+                f"{vncrs.PROVINCE_NAMES[c]} vn2000:{m:g} ({vncrs.meridian_label(m)})"
+                for c, m in vncrs.PROVINCE_MERIDIANS.items()
+            )
             fit_vi = f" Toạ độ khớp với: {', '.join(hits)}." if hits else ""
             fit_en = f" The coordinates fit: {', '.join(hits)}." if hits else ""
-            raise ImportRefused(str(path), [problem(
-                "tệp không có hệ toạ độ (thiếu .prj) và toạ độ tính bằng mét (VN-2000?). Chạy lại với "
-                f"--crs vn2000:<kinh tuyến trục của tỉnh>: {known}.{fit_vi}",
-                "the file has no CRS (no .prj) and its coordinates are in metres (VN-2000?). Run again with "
-                f"--crs vn2000:<the province's central meridian>: {known}.{fit_en}", field="CRS")])
-        warnings.append(problem("tệp không có hệ toạ độ: coi là WGS 84 (kinh độ, vĩ độ)",
-                                "the file has no CRS: read as WGS 84 longitude/latitude", field="CRS"))
+            raise ImportRefused(
+                str(path),
+                [
+                    problem(
+                        "tệp không có hệ toạ độ (thiếu .prj) và toạ độ tính bằng mét (VN-2000?). Chạy lại với "
+                        f"--crs vn2000:<kinh tuyến trục của tỉnh>: {known}.{fit_vi}",
+                        "the file has no CRS (no .prj) and its coordinates are in metres (VN-2000?). Run again with "
+                        f"--crs vn2000:<the province's central meridian>: {known}.{fit_en}",
+                        field="CRS",
+                    )
+                ],
+            )
+        warnings.append(
+            problem(
+                "tệp không có hệ toạ độ: coi là WGS 84 (kinh độ, vĩ độ)",
+                "the file has no CRS: read as WGS 84 longitude/latitude",
+                field="CRS",
+            )
+        )
         return frame.set_crs("EPSG:4326")
     if user is not None and not CRS.from_user_input(frame.crs).equals(user, ignore_axis_order=True):
-        raise ImportRefused(str(path), [problem(
-            f"tệp ghi hệ toạ độ {CRS.from_user_input(frame.crs).name}, khác với --crs {opts.crs}",
-            f"the file declares {CRS.from_user_input(frame.crs).name}, which differs from --crs {opts.crs}",
-            field="--crs")])
+        raise ImportRefused(
+            str(path),
+            [
+                problem(
+                    f"tệp ghi hệ toạ độ {CRS.from_user_input(frame.crs).name}, khác với --crs {opts.crs}",
+                    f"the file declares {CRS.from_user_input(frame.crs).name}, which differs from --crs {opts.crs}",
+                    field="--crs",
+                )
+            ],
+        )
     return frame.to_crs("EPSG:4326")
 
 
@@ -190,15 +264,23 @@ def _pick(frame: gpd.GeoDataFrame, wanted: str | None, candidates: tuple[str, ..
     columns = {c.lower(): c for c in frame.columns if c != "geometry"}
     if wanted:
         if wanted.lower() not in columns:
-            raise ImportRefused("", [problem(f"không có trường '{wanted}' (có: {sorted(columns.values())})",
-                                            f"no field '{wanted}' (fields: {sorted(columns.values())})",
-                                            field=f"--{what}-field")])
+            raise ImportRefused(
+                "",
+                [
+                    problem(
+                        f"không có trường '{wanted}' (có: {sorted(columns.values())})",
+                        f"no field '{wanted}' (fields: {sorted(columns.values())})",
+                        field=f"--{what}-field",
+                    )
+                ],
+            )
         return columns[wanted.lower()]
     return next((columns[c] for c in candidates if c in columns), None)
 
 
-def _check_geometries(frame: gpd.GeoDataFrame, codes: list[str | None], report: list[dict[str, Any]]
-                      ) -> tuple[list[Any], list[dict[str, Any]]]:
+def _check_geometries(
+    frame: gpd.GeoDataFrame, codes: list[str | None], report: list[dict[str, Any]]
+) -> tuple[list[Any], list[dict[str, Any]]]:
     problems, geoms = [], []
     for i, geom in enumerate(frame.geometry, start=1):
         if geom is None or geom.is_empty:
@@ -206,15 +288,40 @@ def _check_geometries(frame: gpd.GeoDataFrame, codes: list[str | None], report: 
             geoms.append(None)
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(problem(f"cần vùng (Polygon), gặp {geom.geom_type}",
-                                    f"a polygon is needed, found {geom.geom_type}", row=i, field="geometry"))
+            problems.append(
+                problem(
+                    f"cần vùng (Polygon), gặp {geom.geom_type}",
+                    f"a polygon is needed, found {geom.geom_type}",
+                    row=i,
+                    field="geometry",
+                )
+            )
             geoms.append(None)
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             fixed = shapely.make_valid(geom)
             parts = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")]
-            geom = shapely.union_all(parts) if parts else None
+            repaired = shapely.union_all(parts) if parts else None
+            before = abs(
+                shapely.area(shapely.Polygon(shapely.get_exterior_ring(geom)) if geom.geom_type == "Polygon" else geom)
+            )
+            after = repaired.area if repaired is not None else 0.0
+            # A small repair (a spike, a duplicated vertex) is applied and listed; one that
+            # changes the area by more than 1% (a bow-tie) means the source must be fixed.
+            if repaired is None or before == 0 or abs(after - before) / max(before, after) > 0.01:
+                problems.append(
+                    problem(
+                        f"hình học tự cắt ({reason}); sửa tự động sẽ làm đổi diện tích quá 1%: cần sửa ở tệp gốc",
+                        f"self-intersecting geometry ({reason}); an automatic repair would change its area by over 1%: "
+                        "fix the source",
+                        row=i,
+                        field="geometry",
+                    )
+                )
+                geoms.append(None)
+                continue
+            geom = repaired
             report.append({"row": i, "code": codes[i - 1], "action": "repaired", "detail": reason})
         if geom is not None and geom.geom_type == "Polygon":
             geom = shapely.MultiPolygon([geom])
@@ -225,11 +332,14 @@ def _check_geometries(frame: gpd.GeoDataFrame, codes: list[str | None], report: 
 def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Result:
     """Read, check, match and store boundaries; refuses the whole file on any problem."""
     if opts.level not in ("province", "commune", "village"):
-        raise ImportRefused(str(path), [problem(f"cấp không hợp lệ: {opts.level}", f"invalid level: {opts.level}",
-                                               field="--level")])
+        raise ImportRefused(
+            str(path), [problem(f"cấp không hợp lệ: {opts.level}", f"invalid level: {opts.level}", field="--level")]
+        )
     if opts.vintage not in schema.VINTAGES:
-        raise ImportRefused(str(path), [problem(f"niên hiệu không hợp lệ: {opts.vintage}",
-                                               f"invalid vintage: {opts.vintage}", field="--vintage")])
+        raise ImportRefused(
+            str(path),
+            [problem(f"niên hiệu không hợp lệ: {opts.vintage}", f"invalid vintage: {opts.vintage}", field="--vintage")],
+        )
     warnings: list[dict[str, Any]] = []
     frame = _with_crs(conn, path, read_file(path, opts), opts, warnings)
     try:
@@ -239,9 +349,16 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     except ImportRefused as exc:
         raise ImportRefused(str(path), exc.problems) from None
     if code_f is None and name_f is None:
-        raise ImportRefused(str(path), [problem(
-            "không có trường mã hay tên để ghép với đơn vị; dùng --code-field/--name-field",
-            "no code or name field to match units; use --code-field/--name-field")])
+        raise ImportRefused(
+            str(path),
+            [
+                problem(
+                    "không có trường mã hay tên để ghép với đơn vị; dùng --code-field/--name-field",
+                    "no code or name field to match units; use --code-field/--name-field",
+                )
+            ],
+        )
+
     def cell(column: str | None, i: int) -> str | None:
         if column is None:
             return None
@@ -255,8 +372,14 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     for i, code in enumerate(codes, start=1):
         if code:
             if code in seen:
-                problems.append(problem(f"mã {code} trùng với đối tượng {seen[code]}",
-                                        f"code {code} duplicates feature {seen[code]}", row=i, field=code_f))
+                problems.append(
+                    problem(
+                        f"mã {code} trùng với đối tượng {seen[code]}",
+                        f"code {code} duplicates feature {seen[code]}",
+                        row=i,
+                        field=code_f,
+                    )
+                )
             seen[code] = i
     existing = store.units_frame(conn, level=opts.level, vintage=opts.vintage)
     by_code = {c: i for i, c in enumerate(existing["code"])}
@@ -271,20 +394,32 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
         if code and code in by_code:
             target, rule = code, "code"
         elif name:
-            matches = by_name.get((parent, names.key(name)), []) if parent else [
-                c for (p, k), cs in by_name.items() if k == names.key(name) for c in cs]
+            matches = (
+                by_name.get((parent, names.key(name)), [])
+                if parent
+                else [c for (p, k), cs in by_name.items() if k == names.key(name) for c in cs]
+            )
             if len(matches) == 1:
                 target, rule = matches[0], "name"
             elif len(matches) > 1:
-                problems.append(problem(
-                    f"tên '{name}' khớp nhiều đơn vị {matches}: thêm trường mã hoặc mã cấp trên",
-                    f"name '{name}' matches several units {matches}: add a code or parent field",
-                    row=row_no, field=name_f))
+                problems.append(
+                    problem(
+                        f"tên '{name}' khớp nhiều đơn vị {matches}: thêm trường mã hoặc mã cấp trên",
+                        f"name '{name}' matches several units {matches}: add a code or parent field",
+                        row=row_no,
+                        field=name_f,
+                    )
+                )
                 continue
         if target is None and not code:
-            problems.append(problem(f"không ghép được '{name}' với đơn vị nào và không có mã để tạo mới",
-                                    f"'{name}' matches no unit and has no code to create one",
-                                    row=row_no, field=name_f))
+            problems.append(
+                problem(
+                    f"không ghép được '{name}' với đơn vị nào và không có mã để tạo mới",
+                    f"'{name}' matches no unit and has no code to create one",
+                    row=row_no,
+                    field=name_f,
+                )
+            )
             continue
         plan.append((row_no, code, name, parent, target, rule, geoms[i]))
     if problems:
@@ -297,36 +432,84 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
             inter = shapely.intersection(valid[a][1], valid[b][1])
             km2 = abs(_GEOD.geometry_area_perimeter(inter)[0]) / 1e6 if not inter.is_empty else 0.0
             if km2 > OVERLAP_KM2:
-                warnings.append(problem(f"chồng lấn với đối tượng {valid[b][0]} (~{km2:.2f} km²)",
-                                        f"overlaps feature {valid[b][0]} (~{km2:.2f} km²)", row=valid[a][0]))
+                warnings.append(
+                    problem(
+                        f"chồng lấn với đối tượng {valid[b][0]} (~{km2:.2f} km²)",
+                        f"overlaps feature {valid[b][0]} (~{km2:.2f} km²)",
+                        row=valid[a][0],
+                    )
+                )
+    if opts.level == "village":  # a village must lie inside its commune
+        communes = store.units_frame(conn, level="commune", vintage=opts.vintage).set_index("code")
+        for row_no, _code, _name, parent, target, _rule, geom in plan:
+            parent = parent or (store.get_unit(conn, target, opts.vintage) or {}).get("parent_code")
+            if geom is None or parent not in communes.index:
+                continue
+            share = shapely.difference(geom, communes.loc[parent].geometry).area / geom.area
+            if share > 0.01:
+                warnings.append(
+                    problem(
+                        f"{share:.0%} diện tích bản nằm ngoài xã {parent}",
+                        f"{share:.0%} of the village lies outside its commune {parent}",
+                        row=row_no,
+                    )
+                )
     with store.transaction(conn):
         import_id = imports.start(conn, "boundaries", path, {k: v for k, v in opts.__dict__.items()})
         dataset = f"import-{import_id}"
-        store.add_dataset(conn, id=dataset, title=f"Nhập từ tệp {path.name}", publisher=None,
-                          licence="do người nhập cung cấp / supplied by the importer",
-                          attribution=f"Ranh giới nhập từ {path.name}", source=path.name, snapshot=None,
-                          note=None, illustrative=0)
+        store.add_dataset(
+            conn,
+            id=dataset,
+            title=f"Nhập từ tệp {path.name}",
+            publisher=None,
+            licence="do người nhập cung cấp / supplied by the importer",
+            attribution=f"Ranh giới nhập từ {path.name}",
+            source=path.name,
+            snapshot=None,
+            note=None,
+            illustrative=0,
+        )
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:
                 imports.record_unit_change(conn, import_id, target, opts.vintage, "update")
-                conn.execute("UPDATE units SET geom=? WHERE code=? AND vintage=?",
-                             (store.gpkg.encode(geom), target, opts.vintage))
+                conn.execute(
+                    "UPDATE units SET geom=? WHERE code=? AND vintage=?",
+                    (store.gpkg.encode(geom), target, opts.vintage),
+                )
                 counts["updated"] += 1
-                report.append({"row": row_no, "code": code, "name": name, "matched": target, "rule": rule,
-                               "action": "updated"})
+                report.append(
+                    {"row": row_no, "code": code, "name": name, "matched": target, "rule": rule, "action": "updated"}
+                )
             else:
                 full = name or code
                 unit_type = {"province": "Tỉnh", "commune": "Xã", "village": "Bản"}[opts.level]
-                store.add_units(conn, [{
-                    "geom": geom, "code": code, "vintage": opts.vintage, "level": opts.level, "unit_type": unit_type,
-                    "name": names.strip_prefix(full), "full_name": full, "name_en": None, "parent_code": parent,
-                    "parent_vintage": opts.vintage if parent else None, "area_km2": None, "illustrative": 0,
-                    "dataset_id": dataset, "note": None}])
+                store.add_units(
+                    conn,
+                    [
+                        {
+                            "geom": geom,
+                            "code": code,
+                            "vintage": opts.vintage,
+                            "level": opts.level,
+                            "unit_type": unit_type,
+                            "name": names.strip_prefix(full),
+                            "full_name": full,
+                            "name_en": None,
+                            "parent_code": parent,
+                            "parent_vintage": opts.vintage if parent else None,
+                            "area_km2": None,
+                            "illustrative": 0,
+                            "dataset_id": dataset,
+                            "note": None,
+                        }
+                    ],
+                )
                 imports.record_unit_change(conn, import_id, code, opts.vintage, "insert")
                 counts["inserted"] += 1
-                report.append({"row": row_no, "code": code, "name": name, "matched": None, "rule": None,
-                               "action": "inserted"})
+                report.append(
+                    {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
+                )
         store.gpkg.update_extent(conn, "units")
         store.refresh_screen_geometries(conn)
         imports.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
@@ -334,5 +517,8 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
 
 
 def report_json(result: Result) -> str:
-    return json.dumps({"import": result.import_id, "counts": result.counts, "report": result.report,
-                       "warnings": result.warnings}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"import": result.import_id, "counts": result.counts, "report": result.report, "warnings": result.warnings},
+        ensure_ascii=False,
+        indent=1,
+    )

@@ -72,6 +72,12 @@ def record_unit_change(conn: sqlite3.Connection, import_id: int, code: str, vint
                  (import_id, seq, "units", op, json.dumps([code, vintage]), json.dumps(before) if before else None))
 
 
+def record_insert(conn: sqlite3.Connection, import_id: int, table: str, row_id: int) -> None:
+    seq = conn.execute("SELECT COUNT(*) FROM import_changes WHERE import_id=?", (import_id,)).fetchone()[0]
+    conn.execute("INSERT INTO import_changes VALUES (?,?,?,?,?,?)",
+                 (import_id, seq, table, "insert", json.dumps([row_id]), None))
+
+
 def finish(conn: sqlite3.Connection, import_id: int, counts: dict[str, Any], report: list[dict[str, Any]]) -> None:
     conn.execute("UPDATE imports SET counts=?, report=? WHERE id=?",
                  (json.dumps(counts, ensure_ascii=False), json.dumps(report, ensure_ascii=False), import_id))
@@ -95,6 +101,11 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
     restored = removed = 0
     with store.transaction(conn):
         for ch in changes:
+            if ch["table_name"] == "observations":
+                (row_id,) = json.loads(ch["row_key"])
+                conn.execute("DELETE FROM observations WHERE id=?", (row_id,))
+                removed += 1
+                continue
             code, vintage = json.loads(ch["row_key"])
             if ch["op"] == "insert":
                 conn.execute("DELETE FROM units WHERE code=? AND vintage=?", (code, vintage))
@@ -106,6 +117,9 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
                 conn.execute(f"UPDATE units SET {', '.join(f'{c}=?' for c in cols)} WHERE code=? AND vintage=?",
                              [before[c] for c in cols] + [code, vintage])
                 restored += 1
+        conn.execute("DELETE FROM datasets WHERE id=? AND NOT EXISTS (SELECT 1 FROM units WHERE dataset_id=?)"
+                     " AND NOT EXISTS (SELECT 1 FROM observations WHERE dataset_id=?)",
+                     (f"import-{import_id}",) * 3)
         conn.execute("UPDATE imports SET status='undone' WHERE id=?", (import_id,))
         store.refresh_screen_geometries(conn)
     return {"restored": restored, "removed": removed}

@@ -32,6 +32,19 @@ POPULATION_DENSITY = {
     "qualifiers": None, "dataset_id": "vnpd-2025",
 }
 
+HOUSEHOLD_COUNTS = [
+    {"code": code, "name_vi": vi, "name_en": en, "theme": "poverty", "measure_unit": "households",
+     "direction": direction, "aggregation": "sum", "aggregation_method": "sum", "weight_indicator": None,
+     "definition": definition, "qualifiers": None, "dataset_id": "plan-docs"}
+    for code, vi, en, direction, definition in (
+        ("households", "Số hộ", "Households", "context", "All households (denominator of household rates)"),
+        ("poor_households", "Số hộ nghèo", "Poor households", "lower_is_better",
+         "Multidimensionally poor households (numerator of poor_household_rate)"),
+        ("near_poor_households", "Số hộ cận nghèo", "Near-poor households", "lower_is_better",
+         "Near-poor households (numerator of near_poor_household_rate)"),
+    )
+]
+
 DATASETS: list[dict[str, Any]] = [
     {
         "id": "vnpd-2025",
@@ -321,7 +334,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     village_by_name = {(v["parent_code"], v["full_name"]): v["code"] for v in villages}
     table = catalogue.parse_reference_table((reference / "README.md").read_text(encoding="utf-8"))
     indicators = catalogue.catalogue_rows(_read_csv(reference / "plan_indicators.csv"), table, "plan-docs")
-    indicators.append(POPULATION_DENSITY)
+    indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS]
 
     tmp = out.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)

@@ -91,8 +91,11 @@ def test_match_by_name_within_parent_and_insert_new_village(db_path, tmp_path):
     path = tmp_path / "villages.gpkg"
     frame = villages.iloc[:2].copy()
     frame.loc[frame.index[0], "full_name"] = "bản  chu va VI"  # another spelling of Bản Chu Va 6
-    new = gpd.GeoDataFrame({"full_name": ["Bản Mới"], "parent_code": ["03390"], "code": ["03390-N01"]},
-                           geometry=[shapely.box(103.65, 22.33, 103.66, 22.34)], crs="EPSG:4326")
+    new = gpd.GeoDataFrame(
+        {"full_name": ["Bản Mới"], "parent_code": ["03390"], "code": ["03390-N01"]},
+        geometry=[shapely.box(103.65, 22.33, 103.66, 22.34)],
+        crs="EPSG:4326",
+    )
     frame["code"] = None
     pyogrio.write_dataframe(gpd.GeoDataFrame(pd_concat([frame, new]), crs="EPSG:4326"), path, layer="ban")
     result = boundaries_import.import_boundaries(conn, path, Options(level="village", layer="ban"))
@@ -100,6 +103,8 @@ def test_match_by_name_within_parent_and_insert_new_village(db_path, tmp_path):
     assert ("03390-B02", "name", "updated") in rules
     assert (None, None, "inserted") in rules
     assert store.get_unit(conn, "03390-N01")["full_name"] == "Bản Mới"
+    assert not [w for w in result.warnings if "outside" in w["en"]]  # all lie inside Bình Lư
+    assert any("overlaps feature 3" in w["en"] for w in result.warnings)  # the new one overlaps a village
     imports.undo(conn, result.import_id)
     assert store.get_unit(conn, "03390-N01") is None
 
@@ -136,28 +141,57 @@ def _bad_files(tmp_path, conn) -> dict[str, tuple[object, str]]:
         zf.writestr("../../etc/z.shp", b"x")
     files["zip with ../"] = (evil, "unsafe path")
     mixed = tmp_path / "mixed.geojson"
-    mixed.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "03390"},
-         "geometry": {"type": "Point", "coordinates": [103.6, 22.3]}},
-        {"type": "Feature", "properties": {"code": "03394"},
-         "geometry": {"type": "Polygon", "coordinates": [[[103, 22], [103.1, 22], [103.1, 22.1], [103, 22]]]}}]}))
+    mixed.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "03390"},
+                        "geometry": {"type": "Point", "coordinates": [103.6, 22.3]},
+                    },
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "03394"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[103, 22], [103.1, 22], [103.1, 22.1], [103, 22]]],
+                        },
+                    },
+                ],
+            }
+        )
+    )
     files["mixed geometry types"] = (mixed, "a polygon is needed")
     dup = tmp_path / "dup.geojson"
-    pyogrio.write_dataframe(gpd.GeoDataFrame(pd_concat([good.iloc[:1], good.iloc[:1]]), crs="EPSG:4326"), dup,
-                            driver="GeoJSON")
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame(pd_concat([good.iloc[:1], good.iloc[:1]]), crs="EPSG:4326"), dup, driver="GeoJSON"
+    )
     files["duplicate codes"] = (dup, "duplicates feature 1")
     emptygeom = tmp_path / "emptygeom.geojson"
-    emptygeom.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "03390"}, "geometry": None}]}))
+    emptygeom.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"code": "03390"}, "geometry": None}],
+            }
+        )
+    )
     files["empty geometry"] = (emptygeom, "empty geometry")
     nomatch = tmp_path / "nomatch.geojson"
-    pyogrio.write_dataframe(gpd.GeoDataFrame({"full_name": ["Xã Không Có"]},
-                                             geometry=[shapely.box(103, 22, 103.1, 22.1)], crs="EPSG:4326"),
-                            nomatch, driver="GeoJSON")
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame({"full_name": ["Xã Không Có"]}, geometry=[shapely.box(103, 22, 103.1, 22.1)], crs="EPSG:4326"),
+        nomatch,
+        driver="GeoJSON",
+    )
     files["unknown name without code"] = (nomatch, "matches no unit")
     nofield = tmp_path / "nofield.geojson"
-    pyogrio.write_dataframe(gpd.GeoDataFrame({"dien_tich": [1.0]}, geometry=[shapely.box(103, 22, 103.1, 22.1)],
-                                             crs="EPSG:4326"), nofield, driver="GeoJSON")
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame({"dien_tich": [1.0]}, geometry=[shapely.box(103, 22, 103.1, 22.1)], crs="EPSG:4326"),
+        nofield,
+        driver="GeoJSON",
+    )
     files["no code or name field"] = (nofield, "no code or name field")
     big = tmp_path / "big.geojson"
     with big.open("wb") as fh:
@@ -193,8 +227,22 @@ def test_cli_import_list_undo(db_path, tmp_path, monkeypatch, capsys):
     assert main(["--lang", "en", "import", "boundaries", str(shp), "--level", "commune"]) == 2
     err = capsys.readouterr().err
     assert "vn2000:103" in err and "unchanged" in err and "Traceback" not in err
-    assert main(["import", "boundaries", str(shp), "--level", "commune", "--crs", "vn2000:103",
-                 "--report", str(tmp_path / "r.json")]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "boundaries",
+                str(shp),
+                "--level",
+                "commune",
+                "--crs",
+                "vn2000:103",
+                "--report",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == 0
+    )
     assert "cập nhật 38" in capsys.readouterr().out
     assert json.loads((tmp_path / "r.json").read_text())["counts"]["updated"] == 38
     assert main(["imports", "list"]) == 0
@@ -202,3 +250,29 @@ def test_cli_import_list_undo(db_path, tmp_path, monkeypatch, capsys):
     assert main(["imports", "undo", "1"]) == 0
     assert main(["--lang", "en", "imports", "undo", "1"]) == 2
     assert "already undone" in capsys.readouterr().err
+
+
+def test_village_outside_its_commune_is_reported(db_path, tmp_path):
+    conn = store.connect(db_path)
+    far = gpd.GeoDataFrame(
+        {"full_name": ["Bản Xa"], "parent_code": ["03390"], "code": ["03390-N02"]},
+        geometry=[shapely.box(103.0, 21.0, 103.01, 21.01)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "far.geojson"
+    pyogrio.write_dataframe(far, path, driver="GeoJSON")
+    result = boundaries_import.import_boundaries(conn, path, Options(level="village"))
+    assert any("outside its commune 03390" in w["en"] for w in result.warnings)
+
+
+def test_kml_and_csv_wkt_boundaries(db_path, tmp_path):
+    conn = store.connect(db_path)
+    one = _communes(conn).iloc[:1][["code", "full_name", "geometry"]]
+    kml = tmp_path / "one.kml"
+    pyogrio.write_dataframe(one.rename(columns={"full_name": "Name"}), kml, driver="KML")
+    result = boundaries_import.import_boundaries(conn, kml, Options(level="commune", name_field="Name"))
+    assert result.counts["updated"] == 1 and result.report[0]["matched"] == one["code"].iloc[0]
+    csv_path = tmp_path / "one.csv"
+    csv_path.write_text(f'code,wkt\n{one["code"].iloc[0]},"{one.geometry.iloc[0].wkt}"\n', encoding="utf-8")
+    result = boundaries_import.import_boundaries(conn, csv_path, Options(level="commune"))
+    assert result.counts["updated"] == 1 and result.report[0]["rule"] == "code"

@@ -28,12 +28,12 @@ def test_aggregation_rules_are_read_from_the_reference_wording():
 def test_csv_adds_and_updates(db_path, tmp_path):
     f = tmp_path / "cat.csv"
     f.write_text("\ufeff" + HEADER
-                 + "households,Số hộ,Households,governance_digital,households,context,sum,\n"
+                 + "schools_online,Trường có internet,Schools online,education,schools,higher_is_better,sum,\n"
                  + "poor_household_rate,Tỷ lệ hộ nghèo,Poor-household rate,poverty,%,lower_is_better,"
                  + "weighted_mean,households\n", encoding="utf-8")
     conn = store.connect(db_path)
     assert catalogue_import.import_catalogue(conn, f) == {"added": 1, "updated": 1}
-    assert store.indicator(conn, "households")["aggregation_method"] == "sum"
+    assert store.indicator(conn, "schools_online")["aggregation_method"] == "sum"
     assert store.indicator(conn, "poor_household_rate")["name_vi"] == "Tỷ lệ hộ nghèo"
 
 

@@ -235,7 +235,7 @@ def test_api_progress_for_a_level(client):
 def test_api_indicators_catalogue(client):
     body = client.get("/api/indicators").get_json()
     codes = {i["code"]: i for i in body["indicators"]}
-    assert body["count"] == 148
+    assert body["count"] == 151
     assert codes["poor_household_rate"]["direction"] == "lower_is_better"
     assert codes["poor_household_rate"]["weight_indicator"] == "households"
     assert codes["grain_output_t"]["aggregation_method"] == "sum"

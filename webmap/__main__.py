@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from geodata import boundaries_import, catalogue_import, exports, imports, store
+from geodata import boundaries_import, catalogue_import, exports, imports, indicator_import, store
 from webmap import config, figures
 
 
@@ -140,6 +140,29 @@ def _import_boundaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_indicators(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store())
+    opts = indicator_import.Options(vintage=args.vintage, sheet=args.sheet, accept_suggestions=args.accept_suggestions,
+                                    weight=args.weight, max_bytes=args.max_mb * 2**20)
+    try:
+        result = indicator_import.import_indicators(conn, Path(args.path), opts,
+                                                    report=Path(args.report) if args.report else None)
+    except imports.ImportRefused as exc:
+        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
+              "Not imported: the database is unchanged.", file=sys.stderr)
+        for line in exc.lines(args.lang):
+            print("  - " + line, file=sys.stderr)
+        if args.report:
+            print(("Báo cáo ghép: " if args.lang == "vi" else "Join report: ") + args.report, file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(indicator_import.summary(result, args.lang))
+    for line in indicator_import.report_lines(result, args.lang):
+        print(line)
+    return 0
+
+
 def _imports_list(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store(), readonly=True)
     for row in imports.listing(conn):
@@ -195,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("-o", "--output", required=True)
     exp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     exp.set_defaults(func=_export)
-    imp_b = sub.add_parser("import", help="import boundaries (indicators: not yet)").add_subparsers(
-        dest="what", required=True).add_parser(
+    imp_root = sub.add_parser("import", help="import boundaries or indicator tables").add_subparsers(
+        dest="what", required=True)
+    imp_b = imp_root.add_parser(
         "boundaries", help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML/KMZ, CSV with WKT or lon/lat")
     imp_b.add_argument("path")
     imp_b.add_argument("--level", required=True, choices=("province", "commune", "village"))
@@ -210,6 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     imp_b.add_argument("--max-mb", type=int, default=200)
     imp_b.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_b.set_defaults(func=_import_boundaries)
+    imp_i = imp_root.add_parser("indicators", help="CSV or XLSX, long or wide layout, any Vietnamese encoding")
+    imp_i.add_argument("path")
+    imp_i.add_argument("--sheet")
+    imp_i.add_argument("--vintage", default="2025", choices=("2025", "pre2025"))
+    imp_i.add_argument("--accept-suggestions", action="store_true", help="apply fuzzy name matches too")
+    imp_i.add_argument("--weight", help="indicator to weight rates by when merging pre-2025 units")
+    imp_i.add_argument("--report", help="write the join report (CSV)")
+    imp_i.add_argument("--max-mb", type=int, default=50)
+    imp_i.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    imp_i.set_defaults(func=_import_indicators)
     imps = sub.add_parser("imports", help="the import journal").add_subparsers(dest="action", required=True)
     imps.add_parser("list").set_defaults(func=_imports_list)
     undo = imps.add_parser("undo")

@@ -1,0 +1,100 @@
+"""Spreadsheets and CSV files as grids of text, with Vietnamese numbers parsed.
+
+Why text first: the same file may hold "3.902,9", "59,55%" and "1.191,2ha"; reading
+every cell as text and parsing numbers ourselves gives one rule for CSV and XLSX,
+and an error that names the cell instead of a silently wrong number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from geodata import textfiles
+from geodata.imports import ImportRefused, problem
+
+_NUMBER = re.compile(r"^[+-]?[\d.,\s]+%?$")
+
+
+def parse_number(text: str | float | int | None) -> float | None:
+    """``"3.902,9"`` -> 3902.9, ``"59,55%"`` -> 59.55, ``"1,234.5"`` -> 1234.5, ``""`` -> None.
+
+    Raises ValueError for text that is not a number.
+    """
+    if text is None:
+        return None
+    if isinstance(text, int | float):
+        return float(text)
+    t = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if not t or t in ("-", "–"):
+        return None
+    if not _NUMBER.match(t):
+        raise ValueError(text)
+    t = t.rstrip("%")
+    if "," in t and "." in t:  # the last separator is the decimal one
+        last_comma = t.rfind(",") > t.rfind(".")
+        t = t.replace(".", "").replace(",", ".") if last_comma else t.replace(",", "")
+    elif "," in t:
+        t = t.replace(",", ".") if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", t) else t.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", t):
+        t = t.replace(".", "")  # Vietnamese thousands: 3.902 -> 3902
+    return float(t)
+
+
+def read_grid(path: Path, sheet: str | None = None, max_bytes: int = 50 * 2**20) -> tuple[list[list[str]], str]:
+    """Rows of cells (text) and the encoding or sheet read."""
+    name = str(path)
+    if not path.is_file():
+        raise ImportRefused(name, [problem("không tìm thấy tệp", "file not found")])
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRefused(name, [problem("tệp rỗng", "the file is empty")])
+    if size > max_bytes:
+        raise ImportRefused(
+            name,
+            [
+                problem(
+                    f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {max_bytes / 2**20:.0f} MB",
+                    f"file of {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit",
+                )
+            ],
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile/openpyxl raise many types for a damaged file
+            raise ImportRefused(
+                name,
+                [
+                    problem(
+                        f"không đọc được tệp Excel ({type(exc).__name__})",
+                        f"cannot read the Excel file ({type(exc).__name__})",
+                    )
+                ],
+            ) from None
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ImportRefused(
+                name,
+                [
+                    problem(
+                        f"không có trang '{sheet}' (có: {book.sheetnames})",
+                        f"no sheet '{sheet}' (sheets: {book.sheetnames})",
+                        field="--sheet",
+                    )
+                ],
+            )
+        ws = book[sheet] if sheet else book.worksheets[0]
+        grid = [["" if c is None else str(c) for c in row] for row in ws.iter_rows(values_only=True)]
+        book.close()
+        return grid, f"xlsx:{ws.title}"
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise ImportRefused(name, [problem("chỉ nhận CSV hoặc XLSX", "only CSV and XLSX are read")])
+    text, encoding = textfiles.decode(path.read_bytes())
+    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
+    if dialect == "excel" and text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(","):
+        return [row for row in csv.reader(io.StringIO(text), delimiter=";")], encoding
+    return [row for row in csv.reader(io.StringIO(text), dialect=dialect)], encoding
