@@ -81,21 +81,7 @@ def parse_crs(text: str) -> CRS:
 def _source_path(path: Path, opts: Options) -> str:
     """The GDAL path to read; archives are checked before GDAL sees them."""
     name = str(path)
-    if not path.is_file():
-        raise ImportRefused(name, [problem("không tìm thấy tệp", "file not found")])
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportRefused(name, [problem("tệp rỗng", "the file is empty")])
-    if size > opts.max_bytes:
-        raise ImportRefused(
-            name,
-            [
-                problem(
-                    f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {opts.max_bytes / 2**20:.0f} MB",
-                    f"file of {size / 2**20:.0f} MB is over the {opts.max_bytes / 2**20:.0f} MB limit",
-                )
-            ],
-        )
+    imports.check_file(path, opts.max_bytes)
     suffix = path.suffix.lower()
     if suffix in (".zip", ".kmz"):
         try:
@@ -455,20 +441,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                     )
                 )
     with store.transaction(conn):
-        import_id = imports.start(conn, "boundaries", path, {k: v for k, v in opts.__dict__.items()})
-        dataset = f"import-{import_id}"
-        store.add_dataset(
-            conn,
-            id=dataset,
-            title=f"Nhập từ tệp {path.name}",
-            publisher=None,
-            licence="do người nhập cung cấp / supplied by the importer",
-            attribution=f"Ranh giới nhập từ {path.name}",
-            source=path.name,
-            snapshot=None,
-            note=None,
-            illustrative=0,
-        )
+        import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới")
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:

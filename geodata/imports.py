@@ -58,6 +58,32 @@ def start(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, An
     return int(cur.lastrowid)
 
 
+def check_file(path: Path, max_bytes: int) -> None:
+    """Refuse a missing, empty or oversized file before any parser sees it."""
+    name = str(path)
+    if not path.is_file():
+        raise ImportRefused(name, [problem("không tìm thấy tệp", "file not found")])
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRefused(name, [problem("tệp rỗng", "the file is empty")])
+    if size > max_bytes:
+        raise ImportRefused(name, [problem(
+            f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {max_bytes / 2**20:.0f} MB",
+            f"file of {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit")])
+
+
+def open_import(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any], what_vi: str
+                ) -> tuple[int, str]:
+    """Journal entry and dataset row for an import (inside the caller's transaction)."""
+    import_id = start(conn, kind, path, options)
+    dataset = f"import-{import_id}"
+    store.add_dataset(conn, id=dataset, title=f"Nhập từ tệp {path.name}", publisher=None,
+                      licence="do người nhập cung cấp / supplied by the importer",
+                      attribution=f"{what_vi} nhập từ {path.name}", source=path.name, snapshot=None, note=None,
+                      illustrative=0)
+    return import_id, dataset
+
+
 def _row_image(conn: sqlite3.Connection, table: str, where: str, params: tuple) -> dict[str, Any] | None:
     row = conn.execute(f"SELECT * FROM {table} WHERE {where}", params).fetchone()
     if row is None:

@@ -424,19 +424,8 @@ def import_indicators(conn: sqlite3.Connection, path: Path, opts: Options, repor
     if conversion_problems:
         raise ImportRefused(str(path), conversion_problems)
     with store.transaction(conn):
-        import_id = imports.start(conn, "indicators", path, {**opts.__dict__, "encoding": encoding, "layout": layout})
-        dataset = f"import-{import_id}"
-        store.add_dataset(
-            conn,
-            id=dataset,
-            title=f"Nhập từ tệp {path.name}",
-            publisher=None,
-            licence="do người nhập cung cấp / supplied by the importer",
-            attribution=f"Số liệu nhập từ {path.name}",
-            source=path.name,
-            snapshot=None,
-            note=None,
-            illustrative=0,
+        import_id, dataset = imports.open_import(
+            conn, "indicators", path, {**opts.__dict__, "encoding": encoding, "layout": layout}, "Số liệu"
         )
         inserted = 0
         old_ids: dict[int, int] = {}

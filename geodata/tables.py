@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from geodata import textfiles
-from geodata.imports import ImportRefused, problem
+from geodata.imports import ImportRefused, check_file, problem
 
 _NUMBER = re.compile(r"^[+-]?[\d.,\s]+%?$")
 
@@ -46,21 +46,7 @@ def parse_number(text: str | float | int | None) -> float | None:
 def read_grid(path: Path, sheet: str | None = None, max_bytes: int = 50 * 2**20) -> tuple[list[list[str]], str]:
     """Rows of cells (text) and the encoding or sheet read."""
     name = str(path)
-    if not path.is_file():
-        raise ImportRefused(name, [problem("không tìm thấy tệp", "file not found")])
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportRefused(name, [problem("tệp rỗng", "the file is empty")])
-    if size > max_bytes:
-        raise ImportRefused(
-            name,
-            [
-                problem(
-                    f"tệp {size / 2**20:.0f} MB lớn hơn giới hạn {max_bytes / 2**20:.0f} MB",
-                    f"file of {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit",
-                )
-            ],
-        )
+    check_file(path, max_bytes)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
 
