@@ -52,8 +52,8 @@ def plain_folium_html(db: Path) -> str:
     folium.GeoJson(communes[["code", "full_name", "geometry"]].to_json(), name="communes").add_to(m)
     known = assets.manifest()
     # Keep folium's defaults, served locally; the two that are not on npm are dropped.
-    m.default_js = [(n, assets.local_url(u)) for n, u in m.default_js if u in known]
-    m.default_css = [(n, assets.local_url(u)) for n, u in m.default_css if u in known]
+    m.default_js = [(n, assets.local_url(u)) for n, u in m.default_js if u.split("://", 1)[1] in known]
+    m.default_css = [(n, assets.local_url(u)) for n, u in m.default_css if u.split("://", 1)[1] in known]
     return m.get_root().render()
 
 

@@ -123,8 +123,8 @@ def main() -> None:
                 "sha256_tgz": hashlib.sha256(tgz.read_bytes()).hexdigest(),
                 "files": files,
             }
-            for url, rel in urls.items():
-                manifest["urls"][url] = f"vendor/{target.name}/{rel}"
+            for url, rel in urls.items():  # keyed without the scheme: the file names no host to load from
+                manifest["urls"][url.split("://", 1)[1]] = f"vendor/{target.name}/{rel}"
     (VENDOR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"vendored {len(PACKAGES)} packages, {len(manifest['urls'])} URLs")
 

@@ -18,8 +18,8 @@ from branca.element import Element
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 # Only what our pages use: folium's default Bootstrap/jQuery/Font Awesome add ~0.5 s.
-LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+LEAFLET_JS = next(a for a in folium.Map.default_js if a[0] == "leaflet")
+LEAFLET_CSS = next(a for a in folium.Map.default_css if a[0] == "leaflet_css")
 
 
 class AssetNotVendored(RuntimeError):
@@ -37,7 +37,7 @@ def local_url(url: str, static_prefix: str = "/static/") -> str:
     if url.startswith(static_prefix):
         return url
     try:
-        return static_prefix + manifest()[url]
+        return static_prefix + manifest()[url.split("://", 1)[-1]]
     except KeyError:
         raise AssetNotVendored(
             f"{url} is not vendored; add it to scripts/vendor_assets.py and run it"
