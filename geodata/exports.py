@@ -26,6 +26,7 @@ from markupsafe import escape
 
 from geodata import crs as vncrs
 from geodata import progress, schema, store
+from geodata.errors import BilingualError
 
 FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
@@ -40,10 +41,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_INDICATORS = 20
 
 
-class ExportError(ValueError):
-    def __init__(self, message_vi: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_vi, self.message_en = message_vi, message_en
+class ExportError(BilingualError):
+    """An export request that cannot be served."""
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from geodata.errors import BilingualError
+
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
     404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
@@ -22,6 +24,10 @@ def _respond(code: int):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(BilingualError)
+    def refused(exc: BilingualError):
+        return jsonify({"error": {"code": 400, "message_vi": exc.message_vi, "message_en": exc.message_en}}), 400
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return _respond(exc.code or 500)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from webmap import db, figures
 
@@ -31,10 +31,6 @@ def _request_from_args(**overrides) -> figures.FigureRequest:
         fields["theme"] = "population"
     return figures.FigureRequest(**fields)
 
-
-@bp.errorhandler(figures.FigureError)
-def _bad_request(exc: figures.FigureError):
-    return jsonify({"error": {"code": 400, "message_vi": exc.message_vi, "message_en": exc.message_en}}), 400
 
 
 @bp.get("/map")

@@ -32,6 +32,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 from geodata import crs as vncrs
 from geodata import progress, store, terrain, thematic
 from geodata.classify import NO_DATA_COLOUR, SEQUENTIAL, classify
+from geodata.errors import BilingualError
 from webmap.formatting import UNIT_LABELS_VI
 
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape width, height
@@ -72,12 +73,8 @@ TEXT = {
 }
 
 
-class FigureError(ValueError):
-    """A figure request that cannot be drawn (unknown unit, paper, format…), in both languages."""
-
-    def __init__(self, message_vi: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_vi, self.message_en = message_vi, message_en
+class FigureError(BilingualError):
+    """A figure request that cannot be drawn (unknown unit, paper, format…)."""
 
 
 @dataclass

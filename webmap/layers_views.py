@@ -11,10 +11,6 @@ bp = Blueprint("layers", __name__, url_prefix="/api/layers")
 _cache = caching.LruCache(max_entries=24)
 
 
-@bp.errorhandler(exports.ExportError)
-def _bad_request(exc: exports.ExportError):
-    return jsonify({"error": {"code": 400, "message_vi": exc.message_vi, "message_en": exc.message_en}}), 400
-
 
 @bp.get("/<layer>.<fmt>")
 def download(layer: str, fmt: str):
