@@ -190,16 +190,17 @@ def units_frame(
 ) -> gpd.GeoDataFrame:
     """Units of one level as a GeoDataFrame (EPSG:4326).
 
-    ``screen=True`` takes the simplified boundaries meant for web maps; exports
-    and area computations must use the default full-resolution ones.
+    ``screen=True`` takes the simplified boundaries meant for web maps (with the
+    tolerance they were simplified at, in ``tolerance_deg``); exports and area
+    computations must use the default full-resolution ones.
     """
-    geom_sql = "s.geom" if screen else "u.geom"
+    geom_sql = "s.geom AS geom, s.tolerance_deg" if screen else "u.geom AS geom"
     join = (
         "LEFT JOIN unit_screen_geom s ON s.code = u.code AND s.vintage = u.vintage" if screen else ""
     )
     sql = (
         f"SELECT u.code, u.vintage, u.level, u.unit_type, u.name, u.full_name, u.name_en, u.parent_code,"
-        f" u.area_km2, u.illustrative, u.dataset_id, {geom_sql} AS geom FROM units u {join}"
+        f" u.area_km2, u.illustrative, u.dataset_id, {geom_sql} FROM units u {join}"
         " WHERE u.level=? AND u.vintage=?"
     )
     params: list[Any] = [level, vintage]
@@ -212,7 +213,7 @@ def units_frame(
     geoms = [gpkg.decode(r.pop("geom")) for r in rows]
     frame = pd.DataFrame(rows, columns=[
         "code", "vintage", "level", "unit_type", "name", "full_name", "name_en", "parent_code",
-        "area_km2", "illustrative", "dataset_id",
+        "area_km2", "illustrative", "dataset_id", *(["tolerance_deg"] if screen else []),
     ])
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
 

@@ -91,3 +91,60 @@ class FitOnLoad(MacroElement):
         super().__init__()
         self._name = "FitOnLoad"
         self.bounds_json = json.dumps(bounds)
+
+
+class RefineOnZoom(MacroElement):
+    """Swap in finer boundaries, once, when the map is zoomed past its opening zoom.
+
+    The page opens with boundaries simplified to one pixel of that zoom; the finer
+    ones (the stored screen geometry) come from ``url`` as ``{units, outline}``
+    feature collections keyed by ``properties.code``.  Only coordinates change:
+    styles, popups and tooltips stay bound to the same layers.  A failed request
+    leaves the coarse shapes and is tried again at the next zoom.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }}, state = 'coarse';
+            var targets = {units: {{ this.units_layer }}, outline: {{ this.outline_layer }}};
+            function swap(group, collection) {
+                if (!group || !collection) { return; }
+                var byCode = {};
+                collection.features.forEach(function (f) { byCode[f.properties.code] = f.geometry; });
+                group.eachLayer(function (l) {
+                    var g = l.feature && byCode[l.feature.properties.code];
+                    if (g && l.setLatLngs) {
+                        l.setLatLngs(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2));
+                    }
+                });
+            }
+            function refine() {
+                if (state !== 'coarse' || map.getZoom() <= {{ this.zoom }}) { return; }
+                state = 'loading';
+                fetch({{ this.url_json }}, {credentials: 'same-origin'})
+                    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                    .then(function (data) {
+                        swap(targets.units, data.units);
+                        swap(targets.outline, data.outline);
+                        state = 'fine';
+                        map.getContainer().setAttribute('data-detail', 'fine');
+                    })
+                    .catch(function () { state = 'coarse'; });
+            }
+            map.getContainer().setAttribute('data-detail', 'coarse');
+            map.on('zoomend', refine);
+            window.addEventListener('load', refine);  // a large screen may open past the zoom
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, zoom: int, units_layer: str, outline_layer: str | None) -> None:
+        super().__init__()
+        self._name = "RefineOnZoom"
+        self.url_json = js_string(url)
+        self.zoom = int(zoom)
+        self.units_layer = units_layer
+        self.outline_layer = outline_layer or "null"

@@ -26,7 +26,7 @@ from geodata import progress
 from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
 from webmap import assets
 from webmap.formatting import indicator_name, lang, number, unit_label
-from webmap.map_elements import Attribution, FitOnLoad, HtmlControl
+from webmap.map_elements import Attribution, FitOnLoad, HtmlControl, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
@@ -48,6 +48,15 @@ class MapPage:
     header: Markup
     body: Markup
     script: Markup
+
+
+@dataclass(frozen=True)
+class Refine:
+    """Where a page whose boundaries were simplified for its opening zoom gets the
+    finer ones, and the zoom past which it asks for them."""
+
+    url: str
+    zoom: int
 
 
 @dataclass
@@ -277,6 +286,7 @@ def thematic_map(
     datasets: list[dict[str, Any]],
     online_basemap: bool = False,
     static_prefix: str = "/static/",
+    refine: Refine | None = None,
 ) -> MapPage:
     """A choropleth of ``layer`` with legend, popups, optional points and outline."""
     bounds = layer.units.total_bounds
@@ -293,13 +303,14 @@ def thematic_map(
     props, legend = _unit_layer_props(layer, attribution, note)
     name = f"{indicator_name(layer.indicator)} {layer.period}"
     # Leaflet's layer control inserts names as HTML: escape them like every other name.
-    folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
-                   on_each_feature=ON_EACH_UNIT).add_to(m)
+    units_layer = folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
+                                 on_each_feature=ON_EACH_UNIT).add_to(m)
+    outline_layer = None
     if outline is not None and len(outline):
         oprops = [{"code": r["code"], "label": None, "css": "unit-outline", "popup": None,
                    "style": {"fill": False, "color": "#222222", "weight": 2.2}} for r in outline.to_dict("records")]
-        folium.GeoJson(feature_collection(outline, oprops), name=gettext("Ranh giới"), on_each_feature=ON_EACH_UNIT,
-                       interactive=False).add_to(m)
+        outline_layer = folium.GeoJson(feature_collection(outline, oprops), name=gettext("Ranh giới"),
+                                       on_each_feature=ON_EACH_UNIT, interactive=False).add_to(m)
     if links is not None and len(links):
         lprops = [{"code": "", "label": None, "css": "place-link", "popup": None,
                    "style": {"color": "#e31a1c", "weight": 2, "dashArray": "5 4"}} for _ in range(len(links))]
@@ -308,6 +319,9 @@ def thematic_map(
     if points is not None and len(points):
         folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
                        marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
+    if refine is not None:
+        RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
+                     outline_layer.get_name() if outline_layer is not None else None).add_to(m)
     HtmlControl(legend).add_to(m)
     lines = [escape(d["attribution"]) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
                                          else "") for d in datasets]

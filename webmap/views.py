@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from geodata import gpkg, progress, search, store, thematic
+from geodata import gpkg, progress, search, store, thematic, view_scale
 from webmap import assets, caching, db
 from webmap.formatting import lang
-from webmap.maps import Layer, MapPage, feature_collection, thematic_map
+from webmap.maps import Layer, MapPage, Refine, feature_collection, thematic_map
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
 bp = Blueprint("maps", __name__)
@@ -69,13 +71,59 @@ def _links(points: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 _pages = caching.LruCache(max_entries=64)
+_geometries = caching.LruCache(max_entries=64)
+
+
+def _page_units(conn, unit: dict[str, Any]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The units a page about ``unit`` colours (its children, or itself when it has
+    none with a boundary) and its own outline, both at the stored screen resolution."""
+    child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
+    units = store.units_frame(conn, level=child_level, parent=unit["code"], screen=True) if child_level else None
+    siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
+    outline = siblings[siblings["code"] == unit["code"]]
+    if units is None or len(units) == 0:
+        units = outline
+    return units, outline
+
+
+@dataclass(frozen=True)
+class _View:
+    units: gpd.GeoDataFrame
+    outline: gpd.GeoDataFrame
+    refine: Refine | None
+
+
+def _coarsen(frame: gpd.GeoDataFrame, zoom: int, lat: float) -> tuple[gpd.GeoDataFrame, bool]:
+    stored = float(frame["tolerance_deg"].max()) if frame["tolerance_deg"].notna().any() else 0.0
+    view = view_scale.for_view(frame.geometry.values, zoom, lat, stored)
+    if not view.coarsened:
+        return frame, False
+    out = frame.copy()
+    out["geometry"] = gpd.GeoSeries(list(view.geometries), index=frame.index, crs=frame.crs)
+    return out, True
+
+
+def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame) -> _View:
+    """The page's boundaries at one pixel of its opening zoom; finer ones follow on zoom-in."""
+    if len(units) == 0 or units.geometry.isna().all():
+        return _View(units, outline, None)
+    bounds = units.total_bounds
+    zoom = view_scale.fit_zoom(bounds)
+    lat = (bounds[1] + bounds[3]) / 2
+    units_view, coarse_units = _coarsen(units, zoom, lat)
+    outline_view, coarse_outline = _coarsen(outline, zoom, lat) if len(outline) else (outline, False)
+    if not (coarse_units or coarse_outline):
+        return _View(units, outline, None)
+    code = outline["code"].iloc[0] if len(outline) else units["code"].iloc[0]
+    return _View(units_view, outline_view, Refine(url=url_for("maps.screen_geometry", code=code), zoom=zoom))
 
 
 def render_map(theme: str | None, indicator_code: str, default_unit: str = "12", default_period: str | None = None):
     """A map page, rendered once per data version and request (it changes only with the data)."""
     key = (theme, indicator_code, request.path, tuple(sorted(request.args.items(multi=True))), lang())
-    html = _pages.get_or_build(key, lambda: _render_map(theme, indicator_code, default_unit, default_period))
-    return caching.conditional(current_app.response_class(html, mimetype="text/html"))
+    body = _pages.get_or_build(
+        key, lambda: caching.Body.of(_render_map(theme, indicator_code, default_unit, default_period)))
+    return caching.body_response(body, "text/html")
 
 
 def _render_map(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> str:
@@ -95,11 +143,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     scheme = request.args.get("scheme", "natural_breaks")
     if colour_by not in COLOUR_BY or scheme not in SCHEMES:
         abort(400)
-    child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
-    units = store.units_frame(conn, level=child_level, parent=unit["code"], screen=True) if child_level else None
-    if units is None or len(units) == 0:
-        siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
-        units = siblings[siblings["code"] == unit["code"]]
+    units, outline = _page_units(conn, unit)
     try:
         evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
     except ValueError:
@@ -109,16 +153,16 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         list(units["code"]))}
     args = {"indicator": None if theme is None else indicator_code, "period": period, "colour": colour_by,
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
-    layer = Layer(units=units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
+    view = _view(units, outline)
+    layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
                   scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
-    outline = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
-    outline = outline[outline["code"] == unit["code"]]
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
     if unit["level"] == "village":
         within = [unit["parent_code"]]
     points = _points(conn, THEMES[theme]["points"] if theme else [], within)
-    page = thematic_map(layer=layer, outline=outline, points=points, links=_links(points),
-                        datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"])
+    page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
+                        datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
+                        refine=view.refine)
     return render_template(
         "map.html", page=page, theme=theme, indicator=indicator,
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
@@ -193,6 +237,25 @@ def _small_map(frame: gpd.GeoDataFrame):
     root = m.get_root()
     root.render()
     return MapPage(Markup(root.header.render()), Markup(root.html.render()), Markup(root.script.render()))
+
+
+@bp.get("/api/screen-geometry/<code>")
+def screen_geometry(code: str):
+    """The stored screen boundaries of a map page's units and outline, keyed by code:
+    what a page opened with coarser (one-pixel) boundaries swaps in on zoom-in."""
+    conn = db.conn()
+    unit = store.get_unit(conn, code)
+    if unit is None:
+        abort(404)
+
+    def plain(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+        return feature_collection(frame, [{"code": c} for c in frame["code"]])
+
+    def build() -> caching.Body:
+        units, outline = _page_units(conn, unit)
+        return caching.Body.of(json.dumps({"code": code, "units": plain(units), "outline": plain(outline)},
+                                          ensure_ascii=False, separators=(",", ":")))
+    return caching.body_response(_geometries.get_or_build(code, build), "application/json")
 
 
 @bp.get("/api/search")
