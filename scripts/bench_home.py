@@ -7,7 +7,7 @@ Prints transferred bytes (compressed, as on the wire), the HTML size, and the ti
 from navigation to all 38 commune polygons drawn, with ratios. No assertions:
 timings are noisy on shared machines, so read the ratios.
 
-Usage: ``python scripts/bench_home.py [--runs 5]``
+Usage: ``python scripts/bench_home.py [--runs 15]``
 """
 
 from __future__ import annotations
@@ -57,29 +57,44 @@ def plain_folium_html(db: Path) -> str:
     return m.get_root().render()
 
 
-def measure(base: str, path: str, runs: int) -> dict[str, float]:
-    draws, wire, html_bytes = [], [], 0
+def measure_once(base: str, path: str) -> tuple[float, int, int]:
+    """(seconds to draw, bytes on the wire, HTML bytes) for one fresh browser."""
+    with browser_page() as (page, traffic):
+        sizes: list[int] = []
+        page.on("requestfinished", lambda r: sizes.append(
+            r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
+        page.add_init_script(DRAW_PROBE)
+        response = page.goto(base + path)
+        page.wait_for_function("window.__drawn !== undefined", timeout=120_000)
+        drawn = page.evaluate("window.__drawn") / 1000
+        page.wait_for_load_state("networkidle")
+        foreign = traffic.foreign_hosts()
+        if foreign:
+            raise SystemExit(f"{path} requested outside hosts: {foreign}")
+        return drawn, sum(sizes), len(response.body())
+
+
+def measure(base: str, paths: list[str], runs: int) -> dict[str, dict[str, float]]:
+    """Alternate the pages run by run, after one unmeasured load of each (it builds
+    the page cache and warms the disk): a machine that slows down mid-run then slows
+    both pages, not only the one measured last."""
+    for path in paths:
+        measure_once(base, path)
+    samples: dict[str, list[tuple[float, int, int]]] = {p: [] for p in paths}
     for _ in range(runs):
-        with browser_page() as (page, traffic):
-            sizes: list[int] = []
-            page.on("requestfinished", lambda r, sizes=sizes: sizes.append(
-                r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
-            page.add_init_script(DRAW_PROBE)
-            response = page.goto(base + path)
-            page.wait_for_function("window.__drawn !== undefined", timeout=120_000)
-            draws.append(page.evaluate("window.__drawn") / 1000)
-            page.wait_for_load_state("networkidle")
-            html_bytes = len(response.body())
-            wire.append(sum(sizes))
-            foreign = traffic.foreign_hosts()
-            if foreign:
-                raise SystemExit(f"{path} requested outside hosts: {foreign}")
-    return {"draw_s": statistics.median(draws), "wire_bytes": statistics.median(wire), "html_bytes": html_bytes}
+        for path in paths:
+            samples[path].append(measure_once(base, path))
+    out = {}
+    for path, rows in samples.items():
+        draws = [r[0] for r in rows]
+        out[path] = {"draw_s": statistics.median(draws), "draw_min": min(draws), "draw_max": max(draws),
+                     "wire_bytes": statistics.median(r[1] for r in rows), "html_bytes": rows[-1][2]}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,12 +104,14 @@ def main() -> None:
         plain = plain_folium_html(db)
         app.add_url_rule("/bench/plain-folium", "bench_plain", lambda: plain)
         with live_server(app) as base:
-            ours = measure(base, "/", args.runs)
-            baseline = measure(base, "/bench/plain-folium", args.runs)
-    print(f"Lai Châu commune map, {N_POLYGONS} polygons, median of {args.runs} runs (Debian Chromium, headless)")
-    print(f"{'page':<28}{'HTML bytes':>14}{'transferred':>14}{'draw (s)':>10}")
+            results = measure(base, ["/", "/bench/plain-folium"], args.runs)
+    ours, baseline = results["/"], results["/bench/plain-folium"]
+    print(f"Lai Châu commune map, {N_POLYGONS} polygons, median of {args.runs} alternating runs "
+          "(Debian Chromium, headless)")
+    print(f"{'page':<28}{'HTML bytes':>14}{'transferred':>14}{'draw (s)':>10}{'range (s)':>16}")
     for name, r in (("home page (/)", ours), ("plain folium.GeoJson", baseline)):
-        print(f"{name:<28}{r['html_bytes']:>14,}{r['wire_bytes']:>14,.0f}{r['draw_s']:>10.3f}")
+        print(f"{name:<28}{r['html_bytes']:>14,}{r['wire_bytes']:>14,.0f}{r['draw_s']:>10.3f}"
+              f"{r['draw_min']:>9.3f}-{r['draw_max']:.3f}")
     print(f"ratio plain/ours: HTML {baseline['html_bytes'] / ours['html_bytes']:.1f}x, "
           f"transferred {baseline['wire_bytes'] / ours['wire_bytes']:.1f}x, "
           f"draw time {baseline['draw_s'] / ours['draw_s']:.1f}x")

@@ -89,6 +89,13 @@ def test_pages_are_served_gzipped_from_the_cache(client):
         assert again.status_code == 304
 
 
+SMOOTHING = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const s = new Set();
+    map.eachLayer(l => { if (l.feature && l.getLatLngs) { s.add(l.options.smoothFactor); } });
+    return [...s];
+}"""
+
 VERTICES = """() => {
     const map = Object.values(window).find(v => v instanceof L.Map);
     let n = 0;
@@ -111,12 +118,14 @@ def test_home_opens_coarse_and_swaps_in_finer_boundaries_on_zoom(app, client, co
         assert page.get_attribute(".folium-map", "data-detail") == "coarse"
         coarse = page.evaluate(VERTICES)
         assert 0 < coarse < 0.55 * fine
+        assert page.evaluate(SMOOTHING) == [0]  # already one pixel: Leaflet need not simplify again
         fonts = page.evaluate("""() => ['body', '.leaflet-control-layers', '.legend', 'select']
             .map(s => getComputedStyle(document.querySelector(s)).fontFamily)""")
         assert len(set(fonts)) == 1, fonts  # one typeface for page and map controls
         page.evaluate("Object.values(window).find(v => v instanceof L.Map).setZoom(11)")
         page.wait_for_function("document.querySelector('.folium-map').dataset.detail === 'fine'")
         assert page.evaluate(VERTICES) == fine
+        assert page.evaluate(SMOOTHING) == [1]
         assert page.locator("path.unit-commune").count() == 38
         page.locator("path.unit-03390").dispatch_event("click")  # popups stay bound after the swap
         page.wait_for_selector(".leaflet-popup-content")

@@ -98,8 +98,9 @@ class RefineOnZoom(MacroElement):
 
     The page opens with boundaries simplified to one pixel of that zoom; the finer
     ones (the stored screen geometry) come from ``url`` as ``{units, outline}``
-    feature collections keyed by ``properties.code``.  Only coordinates change:
-    styles, popups and tooltips stay bound to the same layers.  A failed request
+    feature collections keyed by ``properties.code``.  Only coordinates (and
+    Leaflet's smoothing, off for the coarse shapes) change: styles, popups and
+    tooltips stay bound to the same layers.  A failed request
     leaves the coarse shapes and is tried again at the next zoom.
     """
 
@@ -116,6 +117,7 @@ class RefineOnZoom(MacroElement):
                 group.eachLayer(function (l) {
                     var g = l.feature && byCode[l.feature.properties.code];
                     if (g && l.setLatLngs) {
+                        l.options.smoothFactor = 1;  // Leaflet's default, off while the shapes were coarse
                         l.setLatLngs(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2));
                     }
                 });

@@ -303,14 +303,19 @@ def thematic_map(
     props, legend = _unit_layer_props(layer, attribution, note)
     name = f"{indicator_name(layer.indicator)} {layer.period}"
     # Leaflet's layer control inserts names as HTML: escape them like every other name.
+    # Boundaries simplified to a pixel of the opening zoom: Leaflet's own per-zoom
+    # simplification would only repeat that work before the first draw (RefineOnZoom
+    # turns it back on with the finer boundaries).
+    smooth = 0 if refine is not None else None
     units_layer = folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
-                                 on_each_feature=ON_EACH_UNIT).add_to(m)
+                                 on_each_feature=ON_EACH_UNIT, smooth_factor=smooth).add_to(m)
     outline_layer = None
     if outline is not None and len(outline):
         oprops = [{"code": r["code"], "label": None, "css": "unit-outline", "popup": None,
                    "style": {"fill": False, "color": "#222222", "weight": 2.2}} for r in outline.to_dict("records")]
         outline_layer = folium.GeoJson(feature_collection(outline, oprops), name=gettext("Ranh giới"),
-                                       on_each_feature=ON_EACH_UNIT, interactive=False).add_to(m)
+                                       on_each_feature=ON_EACH_UNIT, interactive=False,
+                                       smooth_factor=smooth).add_to(m)
     if links is not None and len(links):
         lprops = [{"code": "", "label": None, "css": "place-link", "popup": None,
                    "style": {"color": "#e31a1c", "weight": 2, "dashArray": "5 4"}} for _ in range(len(links))]
