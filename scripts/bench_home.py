@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,10 @@ from tests.browser import browser_page, live_server  # noqa: E402
 from webmap import assets, create_app  # noqa: E402
 
 N_POLYGONS = 38
+# A freshly launched Chromium keeps starting its helper processes for a moment; on
+# 2 cores that work competed with the page and spread one page's draw time from
+# 0.18 s to 0.43 s.  Each run waits this long after launch, then navigates.
+SETTLE_S = 1.0
 DRAW_PROBE = """
 (() => {
   const want = N_POLYGONS;
@@ -64,6 +69,7 @@ def measure_once(base: str, path: str) -> tuple[float, int, int]:
         page.on("requestfinished", lambda r: sizes.append(
             r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
         page.add_init_script(DRAW_PROBE)
+        time.sleep(SETTLE_S)
         response = page.goto(base + path)
         page.wait_for_function("window.__drawn !== undefined", timeout=120_000)
         drawn = page.evaluate("window.__drawn") / 1000
