@@ -53,3 +53,49 @@ def test_english_page(app, artifacts):
         legend = page.inner_text(".legend")
         page.screenshot(path=str(artifacts / "home_en.png"))
     assert "Population density" in legend and "No data" in legend
+
+
+OVERLAP = """() => {
+  const box = s => document.querySelector(s).getBoundingClientRect();
+  const cut = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
+                      * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const scale = box('.leaflet-control-scale'), attribution = box('.leaflet-control-attribution');
+  return {scale_attribution: cut(scale, attribution), legend_attribution: cut(box('.legend'), attribution),
+          scale_width: scale.width, attribution_lines: Math.round(attribution.height / 16)};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (1024, 700)])
+def test_attribution_never_covers_scale_bar_or_legend(app, artifacts, viewport):
+    """Every source is named, so the attribution wraps; it must leave the scale bar readable."""
+    with live_server(app) as base, browser_page(viewport=viewport) as (page, _traffic):
+        page.goto(f"{base}/map/resettlement")
+        page.wait_for_function("document.querySelectorAll('path.unit-commune').length >= 38", timeout=30_000)
+        boxes = page.evaluate(OVERLAP)
+        page.screenshot(path=str(artifacts / f"attribution_{viewport[0]}.png"))
+    assert boxes["scale_width"] > 40
+    assert boxes["scale_attribution"] == 0, boxes
+    assert boxes["legend_attribution"] == 0, boxes
+
+
+COUNT_ZOOM_ANIMATIONS = """
+Object.defineProperty(window, 'L', {configurable: true, get() { return this.__L; }, set(v) {
+  this.__L = v; window.__zoomAnimations = 0;
+  v.Map.addInitHook(function () { this.on('zoomanim', () => { window.__zoomAnimations += 1; }); });
+}});
+"""
+
+
+@pytest.mark.parametrize("path", ["/", "/map/poverty", "/unit/03390"])
+def test_map_opens_at_its_final_view_without_animating(app, path):
+    """An animated fit re-projects every boundary once more when it ends (and the map
+    only settles a quarter of a second after it appears)."""
+    with live_server(app) as base, browser_page() as (page, _traffic):
+        page.add_init_script(COUNT_ZOOM_ANIMATIONS)
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(400)
+        animations = page.evaluate("window.__zoomAnimations")
+        zoom = page.evaluate("Object.values(window).find(v => v instanceof L.Map).getZoom()")
+    assert animations == 0
+    assert zoom >= 8

@@ -72,16 +72,23 @@ class Attribution(MacroElement):
         self.lines_json = [js_string(line) for line in lines]
 
 
-class FitOnLoad(MacroElement):
-    """Fit the map to its data once the page layout is final (the container may
-    change size after the map is created, which leaves folium's fitBounds off-centre)."""
+class FitView(MacroElement):
+    """Fit the map to its data at once, without animation, and again once the page
+    layout is final (the container may change size after the map is created).
+
+    folium's ``fit_bounds`` animates from the map's starting zoom: the layers added
+    during that animation are projected at the old zoom and again at the new one,
+    and the map settles a quarter of a second after it first appears.  Added right
+    after the map and before any layer, this fit costs nothing.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }}, {animate: false});
         window.addEventListener('load', function () {
             {{ this._parent.get_name() }}.invalidateSize();
-            {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }});
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }}, {animate: false});
         });
         {% endmacro %}
         """
@@ -89,7 +96,7 @@ class FitOnLoad(MacroElement):
 
     def __init__(self, bounds: list[list[float]]) -> None:
         super().__init__()
-        self._name = "FitOnLoad"
+        self._name = "FitView"
         self.bounds_json = json.dumps(bounds)
 
 

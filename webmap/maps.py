@@ -26,7 +26,7 @@ from geodata import progress
 from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
 from webmap import assets
 from webmap.formatting import indicator_name, lang, number, unit_label
-from webmap.map_elements import Attribution, FitOnLoad, HtmlControl, RefineOnZoom
+from webmap.map_elements import Attribution, FitView, HtmlControl, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
@@ -293,8 +293,7 @@ def thematic_map(
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
     box = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
-    m.fit_bounds(box)
-    FitOnLoad(box).add_to(m)
+    FitView(box).add_to(m)
     if online_basemap:  # opt-in only, and never the default layer
         folium.TileLayer("OpenStreetMap", name=gettext("Bản đồ nền trực tuyến (OSM)"), show=False).add_to(m)
     attribution = {d["id"]: d["attribution"] for d in datasets}

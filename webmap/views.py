@@ -16,6 +16,7 @@ from markupsafe import Markup
 from geodata import gpkg, progress, search, store, thematic, view_scale
 from webmap import assets, caching, db
 from webmap.formatting import lang
+from webmap.map_elements import FitView
 from webmap.maps import Layer, MapPage, Refine, feature_collection, thematic_map
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
@@ -229,7 +230,7 @@ def _small_map(frame: gpd.GeoDataFrame):
 
     b = frame.total_bounds
     m = folium.Map(tiles=None, zoom_control=False, control_scale=True, width="100%", height=260)
-    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    FitView([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]).add_to(m)
     folium.GeoJson(feature_collection(frame, [{"code": frame["code"].iloc[0], "css": "unit unit-small",
                                       "style": {"fillColor": "#41b6c4", "color": "#222", "weight": 1.5}}]
                              )).add_to(m)
