@@ -96,6 +96,36 @@ DATASETS: list[dict[str, Any]] = [
 ]
 
 
+# Titles a planner knows the five documents by (read from their headings; the
+# reference table names each by file only).  Keyed by the file name the reference
+# rows cite; the issuer comes from the rows themselves.
+DOCUMENT_TITLES: dict[str, tuple[str, str]] = {
+    "000_f9afe39036c3815c.txt": (
+        "Kế hoạch của Đảng ủy xã Bình Lư thực hiện NQ 17-NQ/TU",
+        "Bình Lư commune Party plan implementing Resolution 17-NQ/TU"),
+    "001_e94f0ddc983817cf.txt": (
+        "Nghị quyết 32/NQ-HĐND xã Bắc Yên (19/12/2025), kế hoạch 5 năm 2026-2030",
+        "Bắc Yên commune Council Resolution 32/NQ-HĐND (19/12/2025), 5-year plan 2026-2030"),
+    "002_a60ddfe8de7b5205.txt": (
+        "Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư",
+        "Bình Lư commune People's Committee report, first half of 2025"),
+    "003_b7242f18787ccf64.txt": (
+        "Kế hoạch phát triển KT-XH vùng dân tộc La Hủ 2026-2030 (xã Thu Lũm)",
+        "Plan for the La Hủ ethnic area 2026-2030 (Thu Lũm commune)"),
+    "004_4a9d9d9f9c52c1f9.txt": (
+        "Nghị quyết 17-NQ/TU của Tỉnh ủy Lai Châu",
+        "Lai Châu Provincial Party Resolution 17-NQ/TU"),
+}
+
+
+def _documents(reference_rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    issuers: dict[str, str] = {}
+    for r in reference_rows:
+        issuers.setdefault(r["doc"], r["issuer"])
+    return [{"id": doc, "issuer": issuers.get(doc), "title_vi": vi, "title_en": en, "dataset_id": "plan-docs"}
+            for doc, (vi, en) in sorted(DOCUMENT_TITLES.items())]
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -345,6 +375,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         store.add_units(conn, provinces + communes + villages + _legacy(raw))
         store.add_rows(conn, "crosswalk", _crosswalk(raw))
         store.add_rows(conn, "indicators", indicators)
+        store.add_rows(conn, "documents", _documents(_read_csv(reference / "plan_indicators.csv")))
         store.add_rows(conn, "observations", plan + population + village_obs)
         points = _place_points(places, by_code, villages)
         place_rows = [{

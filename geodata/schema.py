@@ -12,7 +12,7 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "4"  # 2: indicator aggregation; 3: place points; 4: imports journal
+SCHEMA_VERSION = "5"  # 2: indicator aggregation; 3: place points; 4: imports journal; 5: documents
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -68,6 +68,13 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
             weight_indicator TEXT,
             definition TEXT, qualifiers TEXT, dataset_id TEXT REFERENCES datasets(id))""",
         "Indicator catalogue",
+        None,
+    ),
+    "documents": (
+        """CREATE TABLE IF NOT EXISTS documents (
+            id TEXT PRIMARY KEY, issuer TEXT, title_vi TEXT NOT NULL, title_en TEXT NOT NULL,
+            dataset_id TEXT NOT NULL REFERENCES datasets(id))""",
+        "The documents numbers are quoted from (observations.source_doc), with a title a reader knows",
         None,
     ),
     "observations": (

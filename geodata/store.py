@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,22 +228,23 @@ def observations(
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Observations with their source columns, filtered as asked."""
-    sql = "SELECT * FROM observations WHERE unit_vintage=?"
+    sql = ("SELECT o.*, d.title_vi AS source_title_vi, d.title_en AS source_title_en FROM observations o"
+           " LEFT JOIN documents d ON d.id = o.source_doc WHERE o.unit_vintage=?")
     params: list[Any] = [vintage]
     if indicator is not None:
-        sql += " AND indicator_code=?"
+        sql += " AND o.indicator_code=?"
         params.append(indicator)
     if period is not None:
-        sql += " AND period=?"
+        sql += " AND o.period=?"
         params.append(period)
     if kind is not None:
-        sql += " AND kind=?"
+        sql += " AND o.kind=?"
         params.append(kind)
     if unit_codes is not None:
         codes = list(unit_codes)
-        sql += f" AND unit_code IN ({', '.join('?' * len(codes))})"
+        sql += f" AND o.unit_code IN ({', '.join('?' * len(codes))})"
         params.extend(codes)
-    return [dict(r) for r in conn.execute(sql + " ORDER BY id", params)]
+    return [dict(r) for r in conn.execute(sql + " ORDER BY o.id", params)]
 
 
 def datasets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -263,7 +264,7 @@ class StoreVersionError(RuntimeError):
     """The working store was made by an older version of the schema."""
 
 
-def check_schema(path: str | Path) -> None:
+def schema_version(path: str | Path) -> str | None:
     conn = connect(path, readonly=True)
     try:
         found = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -271,8 +272,74 @@ def check_schema(path: str | Path) -> None:
         found = None
     finally:
         conn.close()
-    if found is None or found[0] != schema.SCHEMA_VERSION:
-        have = found[0] if found else "?"
+    return found[0] if found else None
+
+
+def _add_documents(conn: sqlite3.Connection, sample: Path) -> None:
+    """4 -> 5: the documents table, filled from the sample (the documents its rows cite)."""
+    ddl, description, _ = schema.TABLES["documents"]
+    conn.execute(ddl)
+    gpkg.register_table(conn, "documents", description=description)
+    conn.execute("INSERT OR IGNORE INTO documents (id, issuer, title_vi, title_en, dataset_id)"
+                 " SELECT id, issuer, title_vi, title_en, dataset_id FROM sample.documents"
+                 " WHERE dataset_id IN (SELECT id FROM main.datasets)")
+
+
+# version found -> (step to the next version, that version)
+MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {"4": (_add_documents, "5")}
+
+
+def migrate(path: str | Path, sample: str | Path) -> Path | None:
+    """Bring a working store from an older schema to this one, if every step is known.
+
+    Imports live in the working store, so it is upgraded in place rather than
+    recreated; the file as it was is kept beside it (``<name>.v<old>.bak``) and the
+    upgrade runs on a copy that replaces the store only when every step succeeded.
+    Returns the backup's path, or None when nothing was to do.
+    """
+    import shutil
+
+    path, sample = Path(path), Path(sample)
+    have = schema_version(path)
+    if have == schema.SCHEMA_VERSION or have not in MIGRATIONS:
+        return None
+    backup = path.with_name(f"{path.name}.v{have}.bak")
+    shutil.copyfile(path, backup)
+    work = path.with_name(path.name + ".migrating")
+    shutil.copyfile(path, work)
+    conn = connect(work)
+    try:
+        conn.execute("ATTACH DATABASE ? AS sample", (str(sample),))
+        with transaction(conn):
+            version = have
+            while version in MIGRATIONS:
+                step, version = MIGRATIONS[version]
+                step(conn, sample)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (version,))
+        conn.execute("DETACH DATABASE sample")
+    except sqlite3.Error as exc:
+        conn.close()
+        work.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+        raise StoreVersionError(
+            f"Không nâng cấp được CSDL {path} từ phiên bản {have} lên {schema.SCHEMA_VERSION} ({exc}); tệp "
+            f"không bị thay đổi. / Could not upgrade store {path} from schema {have} to "
+            f"{schema.SCHEMA_VERSION} ({exc}); the file is unchanged."
+        ) from exc
+    except BaseException:
+        conn.close()
+        work.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+        raise
+    conn.close()
+    work.replace(path)
+    return backup
+
+
+def check_schema(path: str | Path) -> None:
+    have = schema_version(path)
+    if have != schema.SCHEMA_VERSION:
+        have = have or "?"
         raise StoreVersionError(
             f"CSDL {path} có lược đồ phiên bản {have}, cần {schema.SCHEMA_VERSION}: đổi tên tệp này để tạo lại "
             f"từ dữ liệu mẫu. / Store {path} has schema version {have}, this code needs "
@@ -290,6 +357,8 @@ def ensure_store(path: str | Path, sample: str | Path) -> Path:
 
     path, sample = Path(path), Path(sample)
     if path.exists():
+        if sample.exists():
+            migrate(path, sample)
         check_schema(path)
         return path
     if not sample.exists():

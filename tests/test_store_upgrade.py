@@ -1,0 +1,82 @@
+"""A working store from an older schema: upgraded with a backup kept, or refused unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from geodata import schema, store
+from tests.conftest import SAMPLE
+
+
+def _as_version_4(path: Path) -> None:
+    """What a store made before the documents table looks like, plus one imported row."""
+    with sqlite3.connect(path) as c:
+        c.execute("DROP TABLE documents")
+        c.execute("DELETE FROM gpkg_contents WHERE table_name='documents'")
+        c.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
+        c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
+                  " source_doc, source_row, dataset_id) VALUES"
+                  " ('03390','2025','grain_output_t','2025','actual',4321,'nhap.xlsx',7,'plan-docs')")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_version_4_store_is_upgraded_and_the_old_file_kept(tmp_path):
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    _as_version_4(path)
+    before = _sha(path)
+
+    assert store.ensure_store(path, SAMPLE) == path
+
+    assert store.schema_version(path) == schema.SCHEMA_VERSION == "5"
+    backup = tmp_path / "webmap.gpkg.v4.bak"
+    assert _sha(backup) == before
+    assert not (tmp_path / "webmap.gpkg.migrating").exists()
+    conn = store.connect(path, readonly=True)
+    titles = dict(conn.execute("SELECT id, title_vi FROM documents").fetchall())
+    imported = conn.execute("SELECT value, source_doc FROM observations WHERE source_doc='nhap.xlsx'").fetchall()
+    listed = conn.execute("SELECT data_type FROM gpkg_contents WHERE table_name='documents'").fetchone()
+    units_extent = conn.execute("SELECT min_x FROM gpkg_contents WHERE table_name='units'").fetchone()
+    conn.close()
+    assert len(titles) == 5
+    assert titles["002_a60ddfe8de7b5205.txt"] == "Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư"
+    assert [tuple(r) for r in imported] == [(4321.0, "nhap.xlsx")]  # the user's import survives
+    assert listed[0] == "attributes"
+    assert units_extent[0] is not None and 100 < units_extent[0] < 110  # other layers untouched
+    # A second start finds nothing to do.
+    assert store.migrate(path, SAMPLE) is None
+
+
+def test_unknown_old_version_is_refused_and_left_unchanged(tmp_path):
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    with sqlite3.connect(path) as c:
+        c.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    before = _sha(path)
+    with pytest.raises(store.StoreVersionError) as err:
+        store.ensure_store(path, SAMPLE)
+    assert "phiên bản 2" in str(err.value) and "schema version 2" in str(err.value)
+    assert _sha(path) == before
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_failed_upgrade_changes_nothing(tmp_path):
+    path, old_sample = tmp_path / "webmap.gpkg", tmp_path / "old-sample.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    _as_version_4(path)
+    shutil.copyfile(path, old_sample)  # a sample without the documents table
+    before = _sha(path)
+    with pytest.raises(store.StoreVersionError) as err:
+        store.ensure_store(path, old_sample)
+    assert "Không nâng cấp được" in str(err.value) and "the file is unchanged" in str(err.value)
+    assert _sha(path) == before
+    assert store.schema_version(path) == "4"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old-sample.gpkg", "webmap.gpkg"]
