@@ -25,7 +25,7 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import progress, schema, store
+from geodata import progress, schema, sources, store
 from geodata.errors import BilingualError
 
 FORMATS = {
@@ -108,7 +108,7 @@ def units_layer(
             cols["pct_target"].append(e.get("pct_of_target"))
             cols["status"].append(e["status"])
             src = actual.get("source") or {}
-            cols["source"].append(f"{src['document']} row {src['row']}" if src.get("document") else
+            cols["source"].append(sources.describe(src) if src.get("document") else
                                   ("aggregated from children" if actual else None))
             if src.get("illustrative"):
                 frame.loc[frame["code"] == unit, "illustrative"] = 1

@@ -55,7 +55,10 @@ def sourced(o: dict[str, Any] | None) -> dict[str, Any] | None:
         "value": o["value"], "value_high": o.get("value_high"), "period": o["period"], "kind": o["kind"],
         "measure_unit": o["measure_unit"], "scope": o["scope"],
         "source": {
-            "observation_id": o["id"], "document": o["source_doc"], "section": o["source_section"],
+            "observation_id": o["id"], "document": o["source_doc"],
+            "title": {"vi": o.get("source_title_vi"), "en": o.get("source_title_en")}
+            if o.get("source_title_vi") else None,
+            "section": o["source_section"],
             "row": o["source_row"], "quote": o["quote"], "note": o["note"],
             "dataset": o["dataset_id"], "illustrative": bool(o["illustrative"]),
         },

@@ -111,6 +111,16 @@ def test_indicator_columns_carry_value_target_status_and_source(client):
     assert rows["03390"]["vintage_code"] == "2025:03390"
 
 
+def test_source_column_names_the_document_and_section(client):
+    text = client.get("/api/layers/units.csv?within=12&indicator=tourist_arrivals&period=2025H1"
+                      ).data.decode("utf-8-sig")
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["03390"]["tourist_arrivals__value"] == "319000.0"
+    assert rows["03390"]["tourist_arrivals__source"] == (
+        "Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư, "
+        "Phần 1 > I (Phát triển kinh tế) > 3. Thương mại - Dịch vụ, du lịch")
+
+
 def test_formula_cells_are_neutralised(db_path, tmp_path):
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE units SET full_name='=HYPERLINK(\"http://x\",\"y\")' WHERE code='03390' AND vintage='2025'")

@@ -61,10 +61,15 @@ def test_popup_value_equals_the_api(app, client, artifacts):
         status = popup.locator(".status").inner_text()
         text = popup.inner_text()
         bar = popup.locator(".bar span").get_attribute("style")
+        value_source = popup.locator("table tr").first.locator(".src")
+        source, cited = value_source.inner_text(), value_source.get_attribute("title")
         page.screenshot(path=str(artifacts / "popup_binh_lu.png"))
     assert _number(value) == api["actual"]["value"] == 319000
     assert status == api["status_label"]["vi"]
-    assert "002_a60ddfe8de7b5205.txt" in text  # the source of the number
+    # The source of the number: the document by title and section, file and words on hover.
+    assert source == ("Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư, "
+                      "Phần 1 > I (Phát triển kinh tế) > 3. Thương mại - Dịch vụ, du lịch")
+    assert cited.startswith("002_a60ddfe8de7b5205.txt: «Lượng khách du lịch trong 06 tháng") and "319.000" in cited
     assert "55%" in text and "80.6%" in text  # the report's own inconsistency, shown with both numbers
     assert bar == f"width:{round(api['pct_of_plan'])}%"
     assert traffic.console_errors == []

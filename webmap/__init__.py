@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_compress import Compress
 
-from geodata import store
+from geodata import sources, store
 from webmap import config, db, formatting
 
 LOCALES = ("vi", "en")
@@ -38,7 +38,8 @@ def _template_globals() -> dict[str, Any]:
     from webmap.themes import THEMES
 
     return {"lang": formatting.lang(), "query_with": _query_with, "themes_nav": THEMES,
-            "fmt_number": formatting.number}
+            "fmt_number": formatting.number, "source_label": formatting.source_label,
+            "source_citation": sources.citation}
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

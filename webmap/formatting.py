@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import format_decimal, get_locale, gettext
 
+from geodata import sources
+
 
 def lang() -> str:
     """The page language: ``vi`` (default) or ``en``."""
@@ -37,3 +39,9 @@ def unit_label(unit: str | None) -> str:
     if lang() == "vi":
         return UNIT_LABELS_VI.get(unit, unit)
     return unit.replace("km2", "km²")
+
+
+
+def source_label(src: dict[str, Any] | None) -> str:
+    """A number's source in the page language (see :func:`geodata.sources.describe`)."""
+    return sources.describe(src, lang())

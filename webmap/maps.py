@@ -24,8 +24,9 @@ from markupsafe import Markup, escape
 
 from geodata import progress
 from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
+from geodata.sources import citation
 from webmap import assets
-from webmap.formatting import indicator_name, lang, number, unit_label
+from webmap.formatting import indicator_name, lang, number, source_label, unit_label
 from webmap.map_elements import Attribution, FitView, HtmlControl, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
@@ -122,15 +123,6 @@ def sparkline(series: list[dict[str, Any]], width: int = 120, height: int = 28) 
     ).format(w=width, h=height, t=title, p=path)
 
 
-def _source_text(src: dict[str, Any] | None) -> str:
-    if not src:
-        return ""
-    text = src.get("document") or ""
-    if src.get("row"):
-        text += f" ({gettext('dòng')} {src['row']})"
-    return text
-
-
 def status_label(status: str) -> str:
     vi, en = progress.STATUS_LABELS[status]
     return en if lang() == "en" else vi
@@ -147,16 +139,19 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
     pct = e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan")
     rows = [
         (gettext("Giá trị"), number(actual.get("value"), unit) if actual else gettext("Không có số liệu"),
-         _source_text(actual.get("source")) or (gettext("tổng hợp từ đơn vị cấp dưới")
-                                                 if actual.get("kind") == "aggregated" else "")),
+         source_label(actual.get("source")) or (gettext("tổng hợp từ đơn vị cấp dưới")
+                                                if actual.get("kind") == "aggregated" else ""),
+         citation(actual.get("source"))),
         (gettext("Mục tiêu"), number(target.get("value"), target.get("measure_unit")) if target else "–",
-         _source_text(target.get("source")) + (f" · {gettext('kế thừa từ')} {ev['inherited_from']}"
-                                                if ev.get("inherited_from") else "")),
-        (gettext("% mục tiêu"), f"{number(pct)} %" if pct is not None else "–", ""),
-        (gettext("Số năm để đạt"), number(e.get("years_to_target")) if e.get("years_to_target") else "–", ""),
+         source_label(target.get("source")) + (f" · {gettext('kế thừa từ')} {ev['inherited_from']}"
+                                               if ev.get("inherited_from") else ""),
+         citation(target.get("source"))),
+        (gettext("% mục tiêu"), f"{number(pct)} %" if pct is not None else "–", "", ""),
+        (gettext("Số năm để đạt"), number(e.get("years_to_target")) if e.get("years_to_target") else "–", "", ""),
     ]
     table = Markup("").join(
-        Markup("<tr><th>{}</th><td>{}<div class='src'>{}</div></td></tr>").format(k, v, s) for k, v, s in rows)
+        Markup("<tr><th>{}</th><td>{}<div class='src' title='{}'>{}</div></td></tr>").format(k, v, q, s)
+        for k, v, s, q in rows)
     bar = Markup("")
     if pct is not None:
         width = max(0.0, min(100.0, float(pct)))
@@ -268,7 +263,8 @@ def _point_features(points: gpd.GeoDataFrame) -> dict[str, Any]:
         colour, label = POINT_STYLES.get(r["place_type"], ("#333333", r["place_type"]))
         popup = Markup("<div class='place-popup'><strong>{n}</strong><div>{t}</div><div>{role}</div>"
                        "<div class='src'>{src}</div><div class='illustrative'>{ill}</div></div>").format(
-            n=r["name_normalized"], t=label, role=r.get("role") or "", src=r.get("source_doc") or "",
+            n=r["name_normalized"], t=label, role=r.get("role") or "",
+            src=r.get(f"source_title_{lang()}") or r.get("source_doc") or "",
             ill=gettext("Vị trí minh hoạ – không phải toạ độ thật") if r.get("illustrative") else "")
         props.append({"code": r["name_normalized"], "css": f"place place-{r['place_type']}",
                       "label": str(escape(f"{r['name_normalized']} ({label})")), "popup": str(popup),

@@ -48,11 +48,13 @@ def _points(conn, types: list[str], within: list[str]) -> gpd.GeoDataFrame | Non
     if not types:
         return None
     rows = conn.execute(
-        f"SELECT MIN(fid) AS fid, geom, name_normalized, place_type, commune_code, MIN(role) AS role,"
-        f" MIN(source_doc) AS source_doc, MAX(illustrative) AS illustrative FROM places"
-        f" WHERE geom IS NOT NULL AND place_type IN ({','.join('?' * len(types))})"
-        f" AND commune_code IN ({','.join('?' * len(within))})"
-        f" GROUP BY commune_code, name_normalized, place_type ORDER BY fid", [*types, *within]).fetchall()
+        f"SELECT MIN(p.fid) AS fid, p.geom, p.name_normalized, p.place_type, p.commune_code, MIN(p.role) AS role,"
+        f" MIN(p.source_doc) AS source_doc, MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
+        f" MAX(p.illustrative) AS illustrative FROM places p LEFT JOIN documents d ON d.id = p.source_doc"
+        f" WHERE p.geom IS NOT NULL AND p.place_type IN ({','.join('?' * len(types))})"
+        f" AND p.commune_code IN ({','.join('?' * len(within))})"
+        f" GROUP BY p.commune_code, p.name_normalized, p.place_type ORDER BY MIN(p.fid)",
+        [*types, *within]).fetchall()
     if not rows:
         return None
     frame = pd.DataFrame([dict(r) for r in rows])
