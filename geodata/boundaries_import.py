@@ -441,7 +441,8 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                     )
                 )
     with store.transaction(conn):
-        import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới")
+        import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới",
+                                                 "Boundaries")
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:

@@ -72,15 +72,15 @@ def check_file(path: Path, max_bytes: int) -> None:
             f"file of {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit")])
 
 
-def open_import(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any], what_vi: str
-                ) -> tuple[int, str]:
+def open_import(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any], what_vi: str,
+                what_en: str) -> tuple[int, str]:
     """Journal entry and dataset row for an import (inside the caller's transaction)."""
     import_id = start(conn, kind, path, options)
     dataset = f"import-{import_id}"
     store.add_dataset(conn, id=dataset, title=f"Nhập từ tệp {path.name}", publisher=None,
                       licence="do người nhập cung cấp / supplied by the importer",
                       attribution=f"{what_vi} nhập từ {path.name}", source=path.name, snapshot=None, note=None,
-                      illustrative=0)
+                      illustrative=0, attribution_en=f"{what_en} imported from {path.name}")
     return import_id, dataset
 
 

@@ -425,7 +425,7 @@ def import_indicators(conn: sqlite3.Connection, path: Path, opts: Options, repor
         raise ImportRefused(str(path), conversion_problems)
     with store.transaction(conn):
         import_id, dataset = imports.open_import(
-            conn, "indicators", path, {**opts.__dict__, "encoding": encoding, "layout": layout}, "Số liệu"
+            conn, "indicators", path, {**opts.__dict__, "encoding": encoding, "layout": layout}, "Số liệu", "Figures"
         )
         inserted = 0
         old_ids: dict[int, int] = {}

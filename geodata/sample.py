@@ -53,6 +53,8 @@ DATASETS: list[dict[str, Any]] = [
         "licence": "MIT (vietnamese-provinces-database); bản đồ gốc không nêu giấy phép mở",
         "attribution": "Ranh giới hành chính: NXB TN-MT&BĐVN (sapnhap.bando.com.vn), "
                        "via vietnamese-provinces-database (MIT)",
+        "attribution_en": "Boundaries: NXB TN-MT&BĐVN (sapnhap.bando.com.vn), "
+                          "via vietnamese-provinces-database (MIT)",
         "source": "github.com/thanglequoc/vietnamese-provinces-database",
         "snapshot": "cd58063299585146ded3981f2272946ef19ced54",
         "note": "Population (bandoPopulation) disagrees with the plans for some communes "
@@ -65,6 +67,7 @@ DATASETS: list[dict[str, Any]] = [
         "publisher": "vietnamadminunits 1.0.4 (PyPI); mã TCTK/NSO",
         "licence": "MIT",
         "attribution": "Mã ĐVHC và bảng chuyển đổi: vietnamadminunits (MIT), mã TCTK",
+        "attribution_en": "Unit codes and old-new table: vietnamadminunits (MIT), GSO codes",
         "source": "pypi.org/project/vietnamadminunits/1.0.4",
         "snapshot": "1.0.4",
         "note": "Legacy coordinates are geocoder output and approximate; not used.",
@@ -76,6 +79,7 @@ DATASETS: list[dict[str, Any]] = [
         "publisher": "Tỉnh ủy Lai Châu; Đảng ủy, HĐND, UBND các xã Bình Lư, Bắc Yên, Thu Lũm",
         "licence": "Văn bản hành chính (Luật SHTT, Điều 15); trích số liệu kèm trích dẫn nguyên văn",
         "attribution": "Chỉ tiêu: NQ 17-NQ/TU tỉnh Lai Châu; văn bản xã Bình Lư, Bắc Yên, Thu Lũm",
+        "attribution_en": "Indicators: Lai Châu Resolution 17-NQ/TU; documents of Bình Lư, Bắc Yên, Thu Lũm",
         "source": "shared/reference/plan_indicators.csv, plan_places.csv",
         "snapshot": None,
         "note": "Hand-extracted; each row carries a verbatim quote.",
@@ -87,6 +91,7 @@ DATASETS: list[dict[str, Any]] = [
         "publisher": "webmap (tạo tự động, có hạt giống cố định)",
         "licence": "CC0",
         "attribution": "Bản minh hoạ: ranh giới và số liệu tự tạo, không chính thức",
+        "attribution_en": "Illustrative villages: invented boundaries and figures, not official",
         "source": "geodata/illustrative.py",
         "snapshot": None,
         "note": "Names are real (from the documents); boundaries and values are invented "

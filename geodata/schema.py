@@ -12,7 +12,8 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "5"  # 2: indicator aggregation; 3: place points; 4: imports journal; 5: documents
+SCHEMA_VERSION = "5"  # 2: indicator aggregation; 3: place points; 4: imports journal;
+#                         5: documents, datasets.attribution_en
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -24,7 +25,8 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
         """CREATE TABLE IF NOT EXISTS datasets (
             id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT, licence TEXT NOT NULL,
             attribution TEXT NOT NULL, source TEXT, snapshot TEXT, note TEXT,
-            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)))""",
+            illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
+            attribution_en TEXT)""",
         "Provenance and licence of every dataset in this file",
         None,
     ),

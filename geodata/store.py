@@ -275,18 +275,22 @@ def schema_version(path: str | Path) -> str | None:
     return found[0] if found else None
 
 
-def _add_documents(conn: sqlite3.Connection, sample: Path) -> None:
-    """4 -> 5: the documents table, filled from the sample (the documents its rows cite)."""
+def _to_5(conn: sqlite3.Connection, sample: Path) -> None:
+    """4 -> 5: the documents table, filled from the sample (the documents its rows cite),
+    and an English attribution for the sample's datasets."""
     ddl, description, _ = schema.TABLES["documents"]
     conn.execute(ddl)
     gpkg.register_table(conn, "documents", description=description)
     conn.execute("INSERT OR IGNORE INTO documents (id, issuer, title_vi, title_en, dataset_id)"
                  " SELECT id, issuer, title_vi, title_en, dataset_id FROM sample.documents"
                  " WHERE dataset_id IN (SELECT id FROM main.datasets)")
+    conn.execute("ALTER TABLE datasets ADD COLUMN attribution_en TEXT")
+    conn.execute("UPDATE datasets SET attribution_en ="
+                 " (SELECT s.attribution_en FROM sample.datasets s WHERE s.id = datasets.id)")
 
 
 # version found -> (step to the next version, that version)
-MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {"4": (_add_documents, "5")}
+MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {"4": (_to_5, "5")}
 
 
 def migrate(path: str | Path, sample: str | Path) -> Path | None:

@@ -51,8 +51,12 @@ def test_english_page(app, artifacts):
     with live_server(app) as base, browser_page() as (page, _traffic):
         _open_home(page, base, "?lang=en")
         legend = page.inner_text(".legend")
+        attribution = page.inner_text(".leaflet-control-attribution")
         page.screenshot(path=str(artifacts / "home_en.png"))
     assert "Population density" in legend and "No data" in legend
+    assert "Boundaries: NXB TN-MT&BĐVN (sapnhap.bando.com.vn)" in attribution
+    assert "Illustrative villages: invented boundaries and figures, not official (illustrative)" in attribution
+    assert "Ranh giới hành chính" not in attribution
 
 
 OVERLAP = """() => {

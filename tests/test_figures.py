@@ -124,6 +124,8 @@ def test_english_and_status_colouring(conn, tmp_path):
     (tmp_path / "en.pdf").write_bytes(data)
     text = _run("pdftotext", str(tmp_path / "en.pdf"), "-")
     assert info.title.startswith("Map of") and "Status against target" in text and "Source" in text
+    flat = " ".join(text.split())
+    assert "Illustrative villages: invented boundaries" in flat and "Bản minh hoạ" not in flat
 
 
 def test_atlas_of_38_communes_is_40_pages(conn, tmp_path, artifacts):

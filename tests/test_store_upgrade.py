@@ -17,6 +17,7 @@ def _as_version_4(path: Path) -> None:
     """What a store made before the documents table looks like, plus one imported row."""
     with sqlite3.connect(path) as c:
         c.execute("DROP TABLE documents")
+        c.execute("ALTER TABLE datasets DROP COLUMN attribution_en")
         c.execute("DELETE FROM gpkg_contents WHERE table_name='documents'")
         c.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
         c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
@@ -44,12 +45,14 @@ def test_version_4_store_is_upgraded_and_the_old_file_kept(tmp_path):
     titles = dict(conn.execute("SELECT id, title_vi FROM documents").fetchall())
     imported = conn.execute("SELECT value, source_doc FROM observations WHERE source_doc='nhap.xlsx'").fetchall()
     listed = conn.execute("SELECT data_type FROM gpkg_contents WHERE table_name='documents'").fetchone()
+    english = dict(conn.execute("SELECT id, attribution_en FROM datasets").fetchall())
     units_extent = conn.execute("SELECT min_x FROM gpkg_contents WHERE table_name='units'").fetchone()
     conn.close()
     assert len(titles) == 5
     assert titles["002_a60ddfe8de7b5205.txt"] == "Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư"
     assert [tuple(r) for r in imported] == [(4321.0, "nhap.xlsx")]  # the user's import survives
     assert listed[0] == "attributes"
+    assert english["illustrative-villages"] == "Illustrative villages: invented boundaries and figures, not official"
     assert units_extent[0] is not None and 100 < units_extent[0] < 110  # other layers untouched
     # A second start finds nothing to do.
     assert store.migrate(path, SAMPLE) is None

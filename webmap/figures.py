@@ -462,7 +462,8 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     _legend(legend_ax, scene, req, colours, classes, lang)
 
     used = set(mapped["dataset_id"]) | set(mapped["value_dataset_id"].dropna())
-    sources = "; ".join(scene.datasets[d]["attribution"] for d in sorted(used) if d in scene.datasets)
+    sources = "; ".join((lang == "en" and scene.datasets[d].get("attribution_en")) or scene.datasets[d]["attribution"]
+                        for d in sorted(used) if d in scene.datasets)
     meridian = vncrs.PROVINCE_MERIDIANS[scene.province["code"]]
     epsg = scene.crs.to_epsg()
     lines = [f"{t['source']}: {sources}",

@@ -42,6 +42,11 @@ def unit_label(unit: str | None) -> str:
 
 
 
+def attribution(dataset: dict[str, Any]) -> str:
+    """A dataset's attribution line in the page language (Vietnamese when no English one)."""
+    return (dataset.get("attribution_en") if lang() == "en" else None) or dataset["attribution"]
+
+
 def source_label(src: dict[str, Any] | None) -> str:
     """A number's source in the page language (see :func:`geodata.sources.describe`)."""
     return sources.describe(src, lang())

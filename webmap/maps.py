@@ -26,6 +26,7 @@ from geodata import progress
 from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
 from geodata.sources import citation
 from webmap import assets
+from webmap.formatting import attribution as attribution_line
 from webmap.formatting import indicator_name, lang, number, source_label, unit_label
 from webmap.map_elements import Attribution, FitView, HtmlControl, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
@@ -292,7 +293,7 @@ def thematic_map(
     FitView(box).add_to(m)
     if online_basemap:  # opt-in only, and never the default layer
         folium.TileLayer("OpenStreetMap", name=gettext("Bản đồ nền trực tuyến (OSM)"), show=False).add_to(m)
-    attribution = {d["id"]: d["attribution"] for d in datasets}
+    attribution = {d["id"]: attribution_line(d) for d in datasets}
     illustrative = bool(layer.units["illustrative"].astype(bool).any()) or (points is not None and len(points) > 0)
     note = gettext("Lớp bản và vị trí điểm: minh hoạ") if illustrative else ""
     props, legend = _unit_layer_props(layer, attribution, note)
@@ -323,7 +324,7 @@ def thematic_map(
         RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
                      outline_layer.get_name() if outline_layer is not None else None).add_to(m)
     HtmlControl(legend).add_to(m)
-    lines = [escape(d["attribution"]) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
+    lines = [escape(attribution_line(d)) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
                                          else "") for d in datasets]
     Attribution([str(line) for line in lines]).add_to(m)
     Fullscreen(title=gettext("Toàn màn hình"), title_cancel=gettext("Thoát toàn màn hình")).add_to(m)
