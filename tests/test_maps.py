@@ -29,6 +29,11 @@ def _number(text: str) -> float:
     return float(token.replace(".", "").replace(",", "."))
 
 
+def _hex(css_rgb: str) -> str:
+    r, g, b = (int(x) for x in re.findall(r"\d+", css_rgb)[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
 def _wait_units(page, n: int, kind: str = "unit-commune") -> None:
     page.wait_for_function(f"document.querySelectorAll('path.{kind}').length >= {n}", timeout=30_000)
 
@@ -43,8 +48,24 @@ def test_theme_pages_draw_polygons_and_markers(app, artifacts, theme, markers):
         page.wait_for_load_state("networkidle")
         assert page.locator("path.unit-commune").count() == 38
         assert page.locator("path.place").count() == markers
+        # Every marker colour is in the legend, with its count.
+        legend = page.evaluate("""() => [...document.querySelectorAll('.legend-point')].map(r => [
+            r.dataset.type, getComputedStyle(r.querySelector('i')).backgroundColor,
+            Number(r.querySelector('.n').textContent.replace(/[()]/g, ''))])""")
+        drawn = page.evaluate("""() => {
+            const n = {};
+            document.querySelectorAll('path.place').forEach(p => {
+                const t = [...p.classList].find(c => c.startsWith('place-')).slice(6);
+                const key = t + ' ' + p.getAttribute('fill');
+                n[key] = (n[key] || 0) + 1;
+            });
+            return n;
+        }""")
+        assert sum(n for _, _, n in legend) == markers
+        assert {f"{t} {_hex(c)}": n for t, c, n in legend} == drawn
         if theme == "resettlement":
             assert page.locator("path.place-link").count() == 1  # hazard zone -> resettlement site
+            assert page.locator(".legend-link").count() == 1
         page.screenshot(path=str(artifacts / f"map_{theme}.png"))
     assert traffic.foreign_hosts() == set(), traffic.requests
     assert traffic.console_errors == []

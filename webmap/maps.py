@@ -219,6 +219,27 @@ def legend_html(title: str, classes: Classes | None, colours: Sequence[str], uni
         t=title, u=unit_text, rows=Markup("").join(rows), note=note_html)
 
 
+def symbols_legend(points: gpd.GeoDataFrame | None, links: gpd.GeoDataFrame | None) -> Markup:
+    """The point types drawn (colour, name, count) and the resettlement link line, so
+    a marker's colour can be read without opening it."""
+    rows = []
+    if points is not None and len(points):
+        counts = points["place_type"].value_counts()
+        for place_type, (colour, label) in POINT_STYLES.items():
+            if counts.get(place_type):
+                rows.append(Markup(
+                    "<div class='legend-row legend-point' data-type='{t}'><i style='background:{c}'></i>{label}"
+                    " <span class='n'>({n})</span></div>").format(
+                    t=place_type, c=colour, label=label, n=int(counts[place_type])))
+    if links is not None and len(links):
+        rows.append(Markup("<div class='legend-row legend-link'><i></i>{label} <span class='n'>({n})</span></div>"
+                           ).format(label=gettext("Di dời: vùng nguy cơ → điểm tái định cư"), n=len(links)))
+    if not rows:
+        return Markup("")
+    return Markup("<div class='legend-symbols'><div class='legend-title'>{t}</div>{rows}</div>").format(
+        t=gettext("Điểm (vị trí minh hoạ)"), rows=Markup("").join(rows))
+
+
 def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "") -> tuple[list[dict[str, Any]], Markup]:
     records = layer.units.to_dict("records")
     evs = [layer.evaluations[r["code"]] for r in records]
@@ -323,7 +344,7 @@ def thematic_map(
     if refine is not None:
         RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
                      outline_layer.get_name() if outline_layer is not None else None).add_to(m)
-    HtmlControl(legend).add_to(m)
+    HtmlControl(legend + symbols_legend(points, links)).add_to(m)
     lines = [escape(attribution_line(d)) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
                                          else "") for d in datasets]
     Attribution([str(line) for line in lines]).add_to(m)
