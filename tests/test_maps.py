@@ -84,7 +84,17 @@ def test_popup_value_equals_the_api(app, client, artifacts):
         bar = popup.locator(".bar span").get_attribute("style")
         value_source = popup.locator("table tr").first.locator(".src")
         source, cited = value_source.inner_text(), value_source.get_attribute("title")
+        page.wait_for_timeout(400)  # the pan that brings the popup into view
+        overlap = page.evaluate("""() => {
+            const a = document.querySelector('.leaflet-popup').getBoundingClientRect();
+            const b = document.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect();
+            const m = document.querySelector('.leaflet-container').getBoundingClientRect();
+            return {cut: Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
+                         * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top)),
+                    inside: a.top >= m.top && a.bottom <= m.bottom};
+        }""")
         page.screenshot(path=str(artifacts / "popup_binh_lu.png"))
+    assert overlap == {"cut": 0, "inside": True}  # not under the layer list, not cut off
     assert _number(value) == api["actual"]["value"] == 319000
     assert status == api["status_label"]["vi"]
     # The source of the number: the document by title and section, file and words on hover.

@@ -100,6 +100,32 @@ class FitView(MacroElement):
         self.bounds_json = json.dumps(bounds)
 
 
+class PopupsClearOfControls(MacroElement):
+    """Popups pan clear of the top corners' controls (zoom buttons, the expanded layer
+    list) instead of opening underneath them.
+
+    Leaflet popups read their options through the prototype chain, so one padding
+    set after the controls exist (their height is known only then) serves every
+    popup on the page.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var corner = map.getContainer().querySelector('.leaflet-top.leaflet-right');
+            var below = corner ? corner.offsetHeight + 10 : 10;
+            L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(50, below);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PopupsClearOfControls"
+
+
 class RefineOnZoom(MacroElement):
     """Swap in finer boundaries, once, when the map is zoomed past its opening zoom.
 

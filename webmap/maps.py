@@ -28,7 +28,7 @@ from geodata.sources import citation
 from webmap import assets
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import indicator_name, lang, number, source_label, unit_label
-from webmap.map_elements import Attribution, FitView, HtmlControl, RefineOnZoom
+from webmap.map_elements import Attribution, FitView, HtmlControl, PopupsClearOfControls, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
@@ -350,6 +350,7 @@ def thematic_map(
     Attribution([str(line) for line in lines]).add_to(m)
     Fullscreen(title=gettext("Toàn màn hình"), title_cancel=gettext("Thoát toàn màn hình")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    PopupsClearOfControls().add_to(m)
     assets.localize(m, static_prefix)
     root = m.get_root()
     root.render()
