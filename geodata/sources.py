@@ -27,4 +27,6 @@ def citation(src: dict[str, Any] | None) -> str:
     """The file and the document's own words, for a reader checking the number."""
     if not src or not src.get("document"):
         return ""
-    return f"{src['document']}: «{src['quote']}»" if src.get("quote") else str(src["document"])
+    if src.get("quote"):
+        return f"{src['document']}: «{src['quote']}»"
+    return str(src["document"]) if src.get("title") else ""  # else the label already names the file

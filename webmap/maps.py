@@ -151,7 +151,8 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
         (gettext("Số năm để đạt"), number(e.get("years_to_target")) if e.get("years_to_target") else "–", "", ""),
     ]
     table = Markup("").join(
-        Markup("<tr><th>{}</th><td>{}<div class='src' title='{}'>{}</div></td></tr>").format(k, v, q, s)
+        Markup("<tr><th>{}</th><td>{}<div class='src'{}>{}</div></td></tr>").format(
+            k, v, Markup(" title='{}'").format(q) if q else "", s)
         for k, v, s, q in rows)
     bar = Markup("")
     if pct is not None:
