@@ -31,6 +31,15 @@ STATUS_LABELS = {
     "no_data": ("Không đủ số liệu", "No data"),
 }
 LEVEL_SHAPES = ("at_least", "at_most", "exactly")
+TARGET_TYPE_LABELS = {  # how a target reads beside its value
+    "at_least": ("tối thiểu", "at least"),
+    "at_most": ("tối đa", "at most"),
+    "exactly": ("đúng bằng", "exactly"),
+    "maintain": ("duy trì", "maintain"),
+    "annual_change": ("mức tăng bình quân/năm", "average change per year"),
+    "change_vs_base": ("thay đổi so với năm gốc", "change from the base year"),
+    "cumulative": ("cộng dồn cả giai đoạn", "cumulative over the period"),
+}
 SEVERITY = ("deteriorating", "off_track", "at_risk", "in_progress", "on_track", "achieved", "no_data")
 
 
@@ -339,6 +348,9 @@ def evaluate(
             judged["baseline"] = sourced(judged.get("baseline")) if judged.get("baseline") else None
             evaluations.append({"target": sourced(target), "target_type": target["target_type"],
                                 "inherited_from": inherited, "comparison": "target", **judged})
+    for e in evaluations:
+        vi, en = TARGET_TYPE_LABELS.get(e["target_type"] or "", (e["target_type"] or "", e["target_type"] or ""))
+        e["target_type_label"] = {"vi": vi, "en": en}
     result["evaluations"] = evaluations
     # The headline is the least favourable judgement among the targets that apply: a
     # commune that meets "below 10% by 2030" but misses "-3 pp a year" is shown off track.

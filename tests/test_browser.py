@@ -103,3 +103,16 @@ def test_map_opens_at_its_final_view_without_animating(app, path):
         zoom = page.evaluate("Object.values(window).find(v => v instanceof L.Map).getZoom()")
     assert animations == 0
     assert zoom >= 8
+
+
+def test_unit_page_small_map_draws_the_unit(app, artifacts):
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/unit/03390")
+        page.wait_for_selector("path.unit-small", timeout=30_000)
+        drawn = page.locator("path.unit-small").count()
+        shapes = page.inner_text("table.indicators")
+        page.screenshot(path=str(artifacts / "unit_binh_lu.png"), full_page=True)
+        page.wait_for_load_state("networkidle")
+    assert drawn == 1
+    assert "tối thiểu · 2030" in shapes
+    assert traffic.foreign_hosts() == set() and traffic.console_errors == []

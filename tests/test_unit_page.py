@@ -6,17 +6,28 @@ from __future__ import annotations
 def test_unit_page_lists_indicators_with_status_and_source(client):
     html = client.get("/unit/03390").get_data(as_text=True)
     assert "<h1>Xã Bình Lư</h1>" in html
-    assert "grain_output_t" in html and "3.902,9" in html and "002_a60ddfe8de7b5205.txt" in html
+    assert "grain_output_t" in html and "3.902,9" in html
+    # Sources by title and section; the file and the document's words on hover.
+    assert ("Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư, Phần 1 &gt; I (Phát triển kinh tế) &gt; "
+            "3. Thương mại - Dịch vụ, du lịch") in html
+    assert ('title="002_a60ddfe8de7b5205.txt: «Lượng khách du lịch trong 06 tháng đầu năm 2025 ước đạt: '
+            '319.000 lượt đạt 55% so với kế hoạch năm 2025»"') in html
+    assert "(None)" not in html and ".txt (" not in html
+    # Target shapes read as words, not as the store's codes.
+    assert "tối thiểu · 2030" in html and "duy trì · 2026" in html
+    assert not any(code in html for code in ("at_least", "at_most", "annual_change", ">maintain"))
     assert "Đang thực hiện" in html  # part-year status
     for former in ("Thị trấn Tam Đường", "Xã Sơn Bình"):
         assert former in html
     assert html.count("<tr class=\"status-") >= 50
-    assert "unit-small" in html  # the small map
+    assert "unit-small" in html  # the small map (drawn: test_browser.test_unit_page_small_map_draws_the_unit)
 
 
 def test_unit_page_in_english_and_unknown_unit(client):
     html = client.get("/unit/03390?lang=en").get_data(as_text=True)
     assert "Indicator" in html and "In progress" in html
+    assert "Bình Lư commune People&#39;s Committee report, first half of 2025, Phần 1" in html
+    assert "at least · 2030" in html and "average change per year · 2026" in html
     assert client.get("/unit/99999").status_code == 404
 
 

@@ -143,7 +143,9 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
          source_label(actual.get("source")) or (gettext("tổng hợp từ đơn vị cấp dưới")
                                                 if actual.get("kind") == "aggregated" else ""),
          citation(actual.get("source"))),
-        (gettext("Mục tiêu"), number(target.get("value"), target.get("measure_unit")) if target else "–",
+        (gettext("Mục tiêu"), Markup("{} <span class='shape'>{} · {}</span>").format(
+            number(target.get("value"), target.get("measure_unit")), ev["target_type_label"][lang()],
+            target.get("period")) if target else "–",
          source_label(target.get("source")) + (f" · {gettext('kế thừa từ')} {ev['inherited_from']}"
                                                if ev.get("inherited_from") else ""),
          citation(target.get("source"))),

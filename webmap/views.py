@@ -17,7 +17,7 @@ from geodata import gpkg, progress, search, store, thematic, view_scale
 from webmap import assets, caching, db
 from webmap.formatting import lang
 from webmap.map_elements import FitView
-from webmap.maps import Layer, MapPage, Refine, feature_collection, thematic_map
+from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, thematic_map
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
 bp = Blueprint("maps", __name__)
@@ -235,7 +235,7 @@ def _small_map(frame: gpd.GeoDataFrame):
     FitView([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]).add_to(m)
     folium.GeoJson(feature_collection(frame, [{"code": frame["code"].iloc[0], "css": "unit unit-small",
                                       "style": {"fillColor": "#41b6c4", "color": "#222", "weight": 1.5}}]
-                             )).add_to(m)
+                             ), on_each_feature=ON_EACH_UNIT).add_to(m)
     assets.localize(m)
     root = m.get_root()
     root.render()
