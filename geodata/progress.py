@@ -39,6 +39,7 @@ TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "annual_change": ("mức tăng bình quân/năm", "average change per year"),
     "change_vs_base": ("thay đổi so với năm gốc", "change from the base year"),
     "cumulative": ("cộng dồn cả giai đoạn", "cumulative over the period"),
+    "plan": ("kế hoạch", "plan"),  # a plan row without a shape of its own
 }
 SEVERITY = ("deteriorating", "off_track", "at_risk", "in_progress", "on_track", "achieved", "no_data")
 
@@ -348,8 +349,22 @@ def evaluate(
             judged["baseline"] = sourced(judged.get("baseline")) if judged.get("baseline") else None
             evaluations.append({"target": sourced(target), "target_type": target["target_type"],
                                 "inherited_from": inherited, "comparison": "target", **judged})
+        # A year with only its annual plan (the report's "kế hoạch năm 2025"): the plan is
+        # what the year's figure answers to, shown even before that figure exists.
+        plan = annual_plan(conn, unit, indicator, p.year) if not evaluations and not p.is_range and \
+            scope == "unit" else None
+        if plan is not None:
+            pct = actual_value / plan["value"] * 100 if actual_value is not None and plan["value"] else None
+            done = actual_value is not None and _meets(actual_value, plan, th.relative_tolerance)
+            evaluations.append({
+                "target": sourced(plan), "target_type": plan["target_type"], "inherited_from": None,
+                "comparison": "year_vs_annual_plan", "pct_of_plan": _round(pct), "pct_of_target": _round(pct),
+                "gap": _round(plan["value"] - actual_value, 4) if actual_value is not None else None,
+                "status": "no_data" if actual_value is None else ("achieved" if done else "off_track"),
+            })
     for e in evaluations:
-        vi, en = TARGET_TYPE_LABELS.get(e["target_type"] or "", (e["target_type"] or "", e["target_type"] or ""))
+        shape = e["target_type"] or ("plan" if (e["target"] or {}).get("kind") == "plan" else "")
+        vi, en = TARGET_TYPE_LABELS.get(shape, (shape, shape))
         e["target_type_label"] = {"vi": vi, "en": en}
     result["evaluations"] = evaluations
     # The headline is the least favourable judgement among the targets that apply: a

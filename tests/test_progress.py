@@ -256,3 +256,23 @@ def test_api_errors_are_bilingual_json(client, query, status):
     assert resp.status_code == status
     err = resp.get_json()["error"]
     assert err["message_vi"] and err["message_en"] and err["message_vi"] != err["message_en"]
+
+
+# --- a year with only its annual plan ---------------------------------------------
+
+
+def test_a_year_with_only_its_plan_shows_the_plan_as_target(conn):
+    e = progress.evaluate(conn, "03390", "afforestation_ha", "2025")
+    (ev,) = e["evaluations"]
+    assert ev["comparison"] == "year_vs_annual_plan" and ev["target"]["value"] == 29.4
+    assert ev["target"]["kind"] == "plan" and ev["target_type_label"] == {"vi": "tối thiểu", "en": "at least"}
+    assert e["status"] == "no_data" and e["headline_target"] == 0  # no figure for 2025 yet
+
+
+@pytest.mark.parametrize(("actual", "status", "pct"), [(30.0, "achieved", 102.04), (20.0, "off_track", 68.03)])
+def test_the_years_figure_is_judged_against_its_plan(rw, actual, status, pct):
+    _add(rw, _obs("03390", "afforestation_ha", "2025", "actual", actual, measure_unit="ha"))
+    e = progress.evaluate(rw, "03390", "afforestation_ha", "2025")
+    assert e["status"] == status
+    assert e["pct_of_target"] == pytest.approx(pct, abs=0.005)
+    assert e["evaluations"][0]["gap"] == pytest.approx(29.4 - actual)
