@@ -117,6 +117,19 @@ def annual_plan(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, 
     return None
 
 
+def _against_plan(plan: dict[str, Any], actual_value: float | None, th: Thresholds, missed: str
+                  ) -> dict[str, Any]:
+    """A figure against a plan of the same year: % of plan, gap, and achieved or ``missed``."""
+    pct = actual_value / plan["value"] * 100 if actual_value is not None and plan["value"] else None
+    done = actual_value is not None and _meets(actual_value, plan, th.relative_tolerance)
+    return {
+        "target": sourced(plan), "target_type": plan["target_type"], "inherited_from": None,
+        "pct_of_plan": _round(pct), "pct_of_target": _round(pct),
+        "gap": _round(plan["value"] - actual_value, 4) if actual_value is not None else None,
+        "status": "no_data" if actual_value is None else ("achieved" if done else missed),
+    }
+
+
 def _ratio_status(ratio: float | None, thresholds: Thresholds) -> str:
     if ratio is None or math.isnan(ratio):
         return "no_data"
@@ -332,17 +345,11 @@ def evaluate(
     }
     evaluations = []
     if p.is_partial:
+        # Part of the year against the year's plan: short of it is still "in progress".
         plan = annual_plan(conn, unit, indicator, p.start) if scope == "unit" else None
         if plan is not None:
-            pct = actual_value / plan["value"] * 100 if actual_value is not None and plan["value"] else None
-            done = actual_value is not None and _meets(actual_value, plan, th.relative_tolerance)
-            evaluations.append({
-                "target": sourced(plan), "target_type": plan["target_type"], "inherited_from": None,
-                "comparison": "part_year_vs_annual_plan", "elapsed_share_of_year": p.elapsed_share,
-                "pct_of_plan": _round(pct), "pct_of_target": _round(pct),
-                "gap": _round(plan["value"] - actual_value, 4) if actual_value is not None else None,
-                "status": "no_data" if actual_value is None else ("achieved" if done else "in_progress"),
-            })
+            evaluations.append({**_against_plan(plan, actual_value, th, missed="in_progress"),
+                                "comparison": "part_year_vs_annual_plan", "elapsed_share_of_year": p.elapsed_share})
     else:
         for target, inherited in applicable_targets(conn, unit, indicator, p, scope):
             judged = _judge(conn, unit, indicator, actual_value, p, series, target, th)
@@ -354,14 +361,8 @@ def evaluate(
         plan = annual_plan(conn, unit, indicator, p.year) if not evaluations and not p.is_range and \
             scope == "unit" else None
         if plan is not None:
-            pct = actual_value / plan["value"] * 100 if actual_value is not None and plan["value"] else None
-            done = actual_value is not None and _meets(actual_value, plan, th.relative_tolerance)
-            evaluations.append({
-                "target": sourced(plan), "target_type": plan["target_type"], "inherited_from": None,
-                "comparison": "year_vs_annual_plan", "pct_of_plan": _round(pct), "pct_of_target": _round(pct),
-                "gap": _round(plan["value"] - actual_value, 4) if actual_value is not None else None,
-                "status": "no_data" if actual_value is None else ("achieved" if done else "off_track"),
-            })
+            evaluations.append({**_against_plan(plan, actual_value, th, missed="off_track"),
+                                "comparison": "year_vs_annual_plan"})
     for e in evaluations:
         shape = e["target_type"] or ("plan" if (e["target"] or {}).get("kind") == "plan" else "")
         vi, en = TARGET_TYPE_LABELS.get(shape, (shape, shape))
