@@ -247,6 +247,27 @@ def observations(
     return [dict(r) for r in conn.execute(sql + " ORDER BY o.id", params)]
 
 
+def place_points(conn: sqlite3.Connection, types: Sequence[str], communes: Sequence[str]
+                 ) -> gpd.GeoDataFrame | None:
+    """Located places of ``types`` in ``communes``, one per (commune, name, type), with
+    their document's titles; None when there are none."""
+    if not types or not communes:
+        return None
+    rows = conn.execute(
+        f"SELECT MIN(p.fid) AS fid, p.geom, p.name_normalized, p.place_type, p.commune_code, MIN(p.role) AS role,"
+        f" MIN(p.source_doc) AS source_doc, MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
+        f" MAX(p.illustrative) AS illustrative FROM places p LEFT JOIN documents d ON d.id = p.source_doc"
+        f" WHERE p.geom IS NOT NULL AND p.place_type IN ({','.join('?' * len(types))})"
+        f" AND p.commune_code IN ({','.join('?' * len(communes))})"
+        f" GROUP BY p.commune_code, p.name_normalized, p.place_type ORDER BY MIN(p.fid)",
+        [*types, *communes]).fetchall()
+    if not rows:
+        return None
+    frame = pd.DataFrame([dict(r) for r in rows])
+    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=[gpkg.decode(b) for b in frame["geom"]],
+                            crs="EPSG:4326")
+
+
 def datasets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM datasets ORDER BY illustrative, id")]
 

@@ -147,3 +147,16 @@ def test_screen_geometries_are_lighter_and_keep_every_unit(conn):
     assert (~screen.geometry.is_empty).sum() == 38
     assert n_screen < n_full / 8
     assert screen.geometry.is_valid.all()
+
+
+def test_place_points_carry_their_documents_title(conn):
+    from geodata import store
+
+    points = store.place_points(conn, ["hazard_zone", "resettlement_site", "cave"], ["03390"])
+    assert list(points["place_type"]) == ["cave", "hazard_zone", "resettlement_site"]
+    assert list(points["name_normalized"]) == ["Động Tiên Sơn", "Vùng nguy cơ thiên tai bản Thác Tình",
+                                               "Điểm tái định cư bản Thác Tình"]
+    assert set(points["source_title_vi"]) == {"Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư"}
+    assert points["illustrative"].eq(1).all()  # invented positions, flagged in the data
+    assert points.geometry.geom_type.eq("Point").all() and points.crs.to_epsg() == 4326
+    assert store.place_points(conn, [], ["03390"]) is None

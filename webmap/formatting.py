@@ -41,7 +41,6 @@ def unit_label(unit: str | None) -> str:
     return unit.replace("km2", "km²")
 
 
-
 def attribution(dataset: dict[str, Any]) -> str:
     """A dataset's attribution line in the page language (Vietnamese when no English one)."""
     return (dataset.get("attribution_en") if lang() == "en" else None) or dataset["attribution"]

@@ -8,12 +8,11 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 import shapely
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from geodata import gpkg, progress, search, store, thematic, view_scale
+from geodata import progress, search, store, thematic, view_scale
 from webmap import assets, caching, db
 from webmap.formatting import lang
 from webmap.map_elements import FitView
@@ -42,24 +41,6 @@ def _periods(conn, indicator: str) -> list[str]:
         " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period",
         (indicator, indicator + "\\_\\_%"))
     return [r[0] for r in rows]
-
-
-def _points(conn, types: list[str], within: list[str]) -> gpd.GeoDataFrame | None:
-    if not types:
-        return None
-    rows = conn.execute(
-        f"SELECT MIN(p.fid) AS fid, p.geom, p.name_normalized, p.place_type, p.commune_code, MIN(p.role) AS role,"
-        f" MIN(p.source_doc) AS source_doc, MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
-        f" MAX(p.illustrative) AS illustrative FROM places p LEFT JOIN documents d ON d.id = p.source_doc"
-        f" WHERE p.geom IS NOT NULL AND p.place_type IN ({','.join('?' * len(types))})"
-        f" AND p.commune_code IN ({','.join('?' * len(within))})"
-        f" GROUP BY p.commune_code, p.name_normalized, p.place_type ORDER BY MIN(p.fid)",
-        [*types, *within]).fetchall()
-    if not rows:
-        return None
-    frame = pd.DataFrame([dict(r) for r in rows])
-    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=[gpkg.decode(b) for b in frame["geom"]],
-                            crs="EPSG:4326")
 
 
 def _links(points: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -162,7 +143,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
     if unit["level"] == "village":
         within = [unit["parent_code"]]
-    points = _points(conn, THEMES[theme]["points"] if theme else [], within)
+    points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
                         refine=view.refine)
