@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata import store
+from geodata import store, vocabulary
 
 HEADER_ALIASES = {
     "code": "code", "mã chỉ tiêu": "code", "ma chi tieu": "code",
@@ -26,7 +26,9 @@ HEADER_ALIASES = {
     "aggregation_method": "aggregation_method", "cách tổng hợp": "aggregation_method",
     "weight_indicator": "weight_indicator", "trọng số": "weight_indicator",
     "aggregation": "aggregation", "definition": "definition", "định nghĩa": "definition",
+    "aliases": "aliases", "tên gọi khác": "aliases", "ten goi khac": "aliases", "bí danh": "aliases",
 }
+ALIAS_SEPARATORS = (";", "|", "\n")
 REQUIRED = ("code", "name_vi", "name_en", "theme")
 DIRECTIONS = {"higher_is_better", "lower_is_better", "context", "ambiguous"}
 METHODS = {"sum", "weighted_mean", "none"}
@@ -118,23 +120,49 @@ def validate(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Pro
             problems.append(Problem(n, "weight_indicator", "bình quân gia quyền cần chỉ tiêu trọng số",
                                     "a weighted mean needs a weight indicator"))
         clean.append({k: (v or None) for k, v in r.items() if k != "_row" and k in set(HEADER_ALIASES.values())}
-                     | {"aggregation_method": method})
+                     | {"aggregation_method": method, "_row": n})
     return clean, problems
+
+
+def _aliases(text: str | None) -> list[str]:
+    for sep in ALIAS_SEPARATORS[1:]:
+        text = (text or "").replace(sep, ALIAS_SEPARATORS[0])
+    return [a.strip() for a in (text or "").split(ALIAS_SEPARATORS[0]) if a.strip()]
+
+
+def _alias_problems(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[Problem]:
+    """An alias may name one indicator only: a heading must never land on two."""
+    taken = {r[0]: r[1] for r in conn.execute("SELECT alias_key, indicator_code FROM indicator_aliases")}
+    taken |= {vocabulary.key(r[1]): r[0] for r in conn.execute("SELECT code, name_vi FROM indicators")}
+    problems = []
+    for r in rows:
+        for alias in _aliases(r.get("aliases")):
+            other = taken.setdefault(vocabulary.key(alias), r["code"])
+            if other != r["code"]:
+                problems.append(Problem(r["_row"], "aliases", f"tên '{alias}' đã dùng cho chỉ tiêu {other}",
+                                        f"the name '{alias}' already names indicator {other}"))
+    return problems
 
 
 def import_catalogue(conn: sqlite3.Connection, path: Path, sheet: str | None = None) -> dict[str, int]:
     """Add or update catalogue entries from ``path``; refuses the whole file on any problem."""
     rows, problems = validate(read_table(path, sheet))
+    problems += _alias_problems(conn, rows)
     if problems:
         raise ImportRefused(str(path), problems)
     existing = {r[0] for r in conn.execute("SELECT code FROM indicators")}
     with store.transaction(conn):
         for r in rows:
+            aliases = _aliases(r.pop("aliases", None))
+            r.pop("_row", None)
             cols = list(r)
             conn.execute(
                 f"INSERT INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
                 f" ON CONFLICT(code) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in cols if c != 'code')}",
                 [r[c] for c in cols],
             )
+            for alias in aliases:
+                conn.execute("INSERT OR REPLACE INTO indicator_aliases (alias_key, alias, indicator_code, dataset_id)"
+                             " VALUES (?,?,?,NULL)", (vocabulary.key(alias), alias, r["code"]))
     added = sum(r["code"] not in existing for r in rows)
     return {"added": added, "updated": len(rows) - added}

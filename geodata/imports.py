@@ -25,15 +25,35 @@ class ImportRefused(Exception):
         self.path, self.problems = path, problems
 
     def lines(self, lang: str = "vi") -> list[str]:
-        out = []
+        """One line per problem: the same problem on many rows is one line naming the rows."""
+        grouped: dict[tuple[str, str, str | None], list[int]] = {}
         for p in self.problems:
+            rows = grouped.setdefault((p["vi"], p["en"], p.get("field")), [])
+            if p.get("row") is not None and p["row"] not in rows:
+                rows.append(p["row"])
+        out = []
+        for (vi, en, field), rows in grouped.items():
             where = self.path
-            if p.get("row") is not None:
-                where += f", {'đối tượng/dòng' if lang == 'vi' else 'feature/row'} {p['row']}"
-            if p.get("field"):
-                where += f", {'trường' if lang == 'vi' else 'field'} '{p['field']}'"
-            out.append(f"{where}: {p['vi'] if lang == 'vi' else p['en']}")
+            if rows:
+                word = ("đối tượng/dòng" if lang == "vi" else "feature/row") if len(rows) == 1 else (
+                    f"{len(rows)} đối tượng/dòng" if lang == "vi" else f"{len(rows)} features/rows")
+                where += f", {word} {_ranges(rows)}"
+            if field:
+                where += f", {'trường' if lang == 'vi' else 'field'} '{field}'"
+            out.append(f"{where}: {vi if lang == 'vi' else en}")
         return out
+
+
+def _ranges(rows: list[int], most: int = 12) -> str:
+    """``[2, 3, 4, 7]`` -> ``"2-4, 7"`` (the first ``most`` runs, then "…")."""
+    runs: list[list[int]] = []
+    for r in sorted(rows):
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    text = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:most])
+    return text + (", …" if len(runs) > most else "")
 
 
 def problem(vi: str, en: str, row: int | None = None, field: str | None = None) -> dict[str, Any]:

@@ -12,40 +12,17 @@ or weighted, never averaged plainly.  All or nothing, recorded in the journal.
 from __future__ import annotations
 
 import csv
-import difflib
 import json
-import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geodata import catalogue, imports, names, periods, store, tables
+from geodata import catalogue, imports, names, periods, sheet_layout, store, tables, vocabulary
 from geodata.imports import ImportRefused, problem
+from geodata.unit_matching import Match, match_units
 
-COLUMNS = {
-    "unit_code": ("mã xã", "mã đơn vị", "mã đvhc", "mã", "ma xa", "ma don vi", "code", "unit_code", "ma_xa"),
-    "unit_name": (
-        "tên xã",
-        "tên đơn vị",
-        "tên bản",
-        "đơn vị",
-        "xã",
-        "ten xa",
-        "ten don vi",
-        "unit",
-        "unit_name",
-        "tên",
-        "name",
-        "commune",
-    ),
-    "indicator": ("chỉ tiêu", "mã chỉ tiêu", "chi tieu", "indicator", "indicator_code"),
-    "period": ("năm", "kỳ", "nam", "ky", "year", "period", "kỳ báo cáo"),
-    "value": ("giá trị", "gia tri", "value", "số liệu", "so lieu"),
-    "measure_unit": ("đơn vị tính", "đvt", "dvt", "unit of measure", "measure_unit"),
-    "kind": ("loại", "kind", "loai"),
-}
 # Rates that can be recomputed from their parts after a merge of units.
 RATE_PARTS = {
     "poor_household_rate": ("poor_households", "households"),
@@ -70,18 +47,11 @@ class Options:
     accept_suggestions: bool = False
     weight: str | None = None  # indicator to weight rates by when merging pre-2025 units
     max_bytes: int = 50 * 2**20
-
-
-@dataclass
-class Match:
-    written: str
-    code: str | None
-    vintage: str | None
-    full_name: str | None
-    rule: str | None
-    score: float
-    status: str  # matched, matched_by_rule, suggested, unmatched, ambiguous
-    candidates: list[str] = field(default_factory=list)
+    period: str | None = None  # for a sheet that says no period anywhere
+    indicators: dict[str, str] = field(default_factory=dict)  # heading as written -> catalogue code
+    province: str | None = None  # code or name: scopes name matching
+    unit_column: str | None = None
+    ignore_columns: tuple[str, ...] = ()
 
 
 @dataclass
@@ -91,401 +61,334 @@ class Result:
     matches: list[Match]
     encoding: str
     layout: str
+    indicator_matches: list[vocabulary.IndicatorMatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def _header_index(header: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i, h in enumerate(header):
-        key = " ".join(h.strip().lower().split())
-        for col, aliases in COLUMNS.items():
-            if col not in found and key in aliases:
-                found[col] = i
-    return found
+def _period(cell: str) -> periods.Period | None:
+    """A period cell as written: ``2024``, ``2024.0``, ``Năm 2024``, ``6 tháng đầu năm 2025``."""
+    try:
+        return periods.parse(cell)
+    except ValueError:
+        found, rest = periods.find(cell)
+        if found is None or rest:
+            raise
+        return found
 
 
-_PERIOD_IN_HEADER = re.compile(r"^(?P<name>.*?)[\s_(]*(?P<period>(19|20)\d\d(H[12]|Q[1-4])?)\)?\s*$")
+def _resolve_headings(headings: dict[str, str], vocab: vocabulary.Vocabulary, opts: Options,
+                      field_of: dict[str, str]) -> tuple[dict[str, vocabulary.IndicatorMatch],
+                                                         dict[str, dict[str, Any]]]:
+    """One match per distinct heading (not per row); a problem per heading that cannot be used.
+
+    ``headings`` maps the heading as written to the label to match (its period removed)."""
+    mapped = {sheet_layout.norm(k): v.strip() for k, v in opts.indicators.items()}
+    out: dict[str, vocabulary.IndicatorMatch] = {}
+    problems: dict[str, dict[str, Any]] = {}
+    for written, label in headings.items():
+        given = mapped.get(sheet_layout.norm(written)) or mapped.get(sheet_layout.norm(label))
+        if given is not None:
+            m = vocab.resolve(given)
+            if m.status != "matched" or m.rule != "code":
+                problems[written] = (problem(
+                    f"--indicator '{written}={given}': '{given}' không phải mã chỉ tiêu trong danh mục",
+                    f"--indicator '{written}={given}': '{given}' is not a catalogue code", field="--indicator"))
+                continue
+            out[written] = vocabulary.IndicatorMatch(written, given, "matched", "--indicator")
+            continue
+        m = vocab.resolve(label)
+        m.written = written
+        out[written] = m
+        hint_vi = f"; hoặc chỉ rõ: --indicator \"{written}=<mã>\""
+        hint_en = f"; or say which: --indicator \"{written}=<code>\""
+        where = field_of.get(written)
+        if m.status == "suggested" and not opts.accept_suggestions:
+            problems[written] = (problem(
+                f"chỉ tiêu '{written}' không có trong danh mục; gợi ý: {m.candidates[0]} (điểm {m.score})"
+                f" — dùng --accept-suggestions để nhận{hint_vi}",
+                f"indicator '{written}' is not in the catalogue; suggestion: {m.candidates[0]} (score {m.score})"
+                f" — use --accept-suggestions{hint_en}", field=where))
+        elif m.status == "ambiguous":
+            problems[written] = (problem(
+                f"chỉ tiêu '{written}' khớp nhiều mục: {', '.join(m.candidates)}{hint_vi}",
+                f"indicator '{written}' matches several entries: {', '.join(m.candidates)}{hint_en}", field=where))
+        elif m.status == "unmatched":
+            problems[written] = (problem(
+                f"chỉ tiêu '{written}' không có trong danh mục; thêm tên gọi khác bằng 'webmap catalogue import'"
+                f"{hint_vi}",
+                f"indicator '{written}' is not in the catalogue; add it as an alias with 'webmap catalogue import'"
+                f"{hint_en}", field=where))
+    return out, problems
 
 
-def _catalogue_lookup(conn: sqlite3.Connection) -> tuple[dict[str, str], list[str]]:
-    lookup: dict[str, str] = {}
-    labels = []
-    for row in conn.execute("SELECT code, name_vi, name_en FROM indicators"):
-        lookup[row["code"]] = row["code"]
-        for label in (row["name_vi"], row["name_en"]):
-            lookup.setdefault(names.key(label), row["code"])
-            labels.append(label)
-    return lookup, labels
+@dataclass
+class Sheet:
+    rows: list[dict[str, Any]]
+    encoding: str
+    layout: str
+    indicators: dict[str, vocabulary.IndicatorMatch]
+    problems: list[dict[str, Any]]
+    notes: list[str]
+    unit_rows: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)  # every unit as written
 
 
-def resolve_indicator(conn: sqlite3.Connection, text: str) -> str | None:
-    lookup, _ = _catalogue_lookup(conn)
-    t = text.strip()
-    base = catalogue.base_code(t)
-    if base in lookup and lookup[base] == base:
-        return t
-    return lookup.get(names.key(t))
-
-
-def _closest(conn: sqlite3.Connection, text: str) -> list[str]:
-    rows = list(conn.execute("SELECT code, name_vi FROM indicators"))
-    choices = {r["code"]: r["code"] for r in rows} | {r["name_vi"]: r["code"] for r in rows}
-    close = difflib.get_close_matches(text, list(choices), n=3, cutoff=0.5)
-    return list(dict.fromkeys(f"{choices[c]} ({c})" if choices[c] != c else c for c in close))
-
-
-def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> tuple[list[dict[str, Any]], str, str]:
-    """Rows as dicts (row, unit_code, unit_name, indicator, period, value, measure_unit, kind)."""
+def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
+    """Rows as dicts (row, unit_code, unit_name, province, indicator_code, period, number, kind) and
+    every problem found (the caller refuses the file if there is any)."""
     grid, encoding = tables.read_grid(path, opts.sheet, opts.max_bytes)
-    grid = [row for row in grid if any(c.strip() for c in row)]
+    grid = [[str(c) for c in row] for row in grid if any(str(c).strip() for c in row)]
     if len(grid) < 2:
         raise ImportRefused(str(path), [problem("tệp không có dòng số liệu nào", "the file has no data rows")])
-    header = [h.strip() for h in grid[0]]
-    empty = [i + 1 for i, h in enumerate(header) if not h]
-    if empty and any(any(row[i - 1].strip() for row in grid[1:] if len(row) >= i) for i in empty):
-        raise ImportRefused(
-            str(path),
-            [
-                problem(
-                    f"ô tiêu đề trống ở cột {empty} (ô gộp?): mỗi cột số liệu cần một tiêu đề trên dòng 1",
-                    f"empty header cells in columns {empty} (merged cells?): every data column needs a header in row 1",
-                    row=1,
-                )
-            ],
-        )
-    idx = _header_index(header)
-    if "unit_code" not in idx and "unit_name" not in idx:
-        raise ImportRefused(
-            str(path),
-            [
-                problem(
-                    "không có cột mã hay tên đơn vị (vd. 'Mã xã', 'Tên xã')",
-                    "no unit code or name column (e.g. 'Mã xã', 'Tên xã')",
-                    row=1,
-                )
-            ],
-        )
-    problems: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    lay = sheet_layout.find(grid, str(path), opts.unit_column, opts.ignore_columns)
+    header, roles = lay.header, lay.roles
+    notes = list(lay.notes) + [
+        f"bỏ qua cột '{header[i] or i + 1}' ({why}) / column '{header[i] or i + 1}' skipped ({why})"
+        for i, why in sorted(lay.skipped.items()) if why != "blank"]
+    default_period = opts.period or (str(lay.title_period) if lay.title_period else None)
+    if opts.period:
+        try:
+            _period(opts.period)
+        except ValueError as exc:
+            raise ImportRefused(str(path), [problem(str(exc).split(" / ")[0], str(exc).split(" / ")[-1],
+                                                    field="--period")]) from None
 
-    def cell(row: list[str], col: str) -> str:
-        i = idx.get(col)
+    def cell(row: list[str], role: str) -> str:
+        i = roles.get(role)
         return row[i].strip() if i is not None and i < len(row) else ""
 
-    if "indicator" in idx and "value" in idx:
-        layout = "long"
-        for n, row in enumerate(grid[1:], start=2):
-            rows.append(
-                {
-                    "row": n,
-                    "unit_code": cell(row, "unit_code"),
-                    "unit_name": cell(row, "unit_name"),
-                    "indicator": cell(row, "indicator"),
-                    "period": cell(row, "period"),
-                    "value": cell(row, "value"),
-                    "value_field": header[idx["value"]],
-                    "measure_unit": cell(row, "measure_unit"),
-                    "kind": cell(row, "kind"),
-                }
-            )
-    else:
-        layout = "wide"
-        used = set(idx.values())
-        value_cols = [i for i in range(len(header)) if i not in used and header[i]]
-        if not value_cols:
-            raise ImportRefused(
-                str(path), [problem("không thấy cột chỉ tiêu nào", "no indicator columns found", row=1)]
-            )
-        for i in value_cols:
-            m = _PERIOD_IN_HEADER.match(header[i])
-            label, period = (m["name"].strip(), m["period"]) if m and m["name"].strip() else (header[i], "")
-            for n, row in enumerate(grid[1:], start=2):
-                rows.append(
-                    {
-                        "row": n,
-                        "unit_code": cell(row, "unit_code"),
-                        "unit_name": cell(row, "unit_name"),
-                        "indicator": label,
-                        "period": period or cell(row, "period"),
-                        "value": row[i].strip() if i < len(row) else "",
-                        "value_field": header[i],
-                        "measure_unit": "",
-                        "kind": cell(row, "kind"),
-                    }
-                )
-    for r in rows:
-        code = resolve_indicator(conn, r["indicator"]) if r["indicator"] else None
-        if code is None:
-            near = _closest(conn, r["indicator"])
-            problems.append(
-                problem(
-                    f"chỉ tiêu '{r['indicator']}' không có trong danh mục"
-                    + (f"; gần nhất: {', '.join(near)}" if near else ""),
-                    f"indicator '{r['indicator']}' is not in the catalogue"
-                    + (f"; closest: {', '.join(near)}" if near else ""),
-                    row=r["row"],
-                    field=r["value_field"] if layout == "wide" else header[idx["indicator"]],
-                )
-            )
+    raw: list[dict[str, Any]] = []
+    headings: dict[str, str] = {}
+    field_of: dict[str, str] = {}
+    skipped_totals = []
+    for n, row in enumerate(grid[lay.first_data_row:], start=lay.first_data_row + 1):
+        name = cell(row, "unit_name")
+        if not cell(row, "unit_code") and sheet_layout.is_total_row(name):
+            skipped_totals.append(n)
             continue
-        r["indicator_code"] = code
+        base = {"row": n, "unit_code": cell(row, "unit_code"), "unit_name": name,
+                "province": cell(row, "province"), "kind": cell(row, "kind")}
+        if lay.long:
+            written = cell(row, "indicator")
+            label_period, label = periods.find(written)
+            headings.setdefault(written, label if label_period else written)
+            field_of.setdefault(written, header[roles["indicator"]])
+            raw.append({**base, "indicator": written, "period": cell(row, "period") or
+                        (str(label_period) if label_period else ""), "value": cell(row, "value"),
+                        "value_field": header[roles["value"]], "measure_unit": cell(row, "measure_unit")})
+            continue
+        for i in lay.value_columns:
+            written = header[i]
+            found, label = periods.find(written)
+            if written not in headings:
+                headings[written] = label if found else written
+                field_of[written] = written
+            raw.append({**base, "indicator": written,
+                        "period": str(found) if found else cell(row, "period"),
+                        "value": row[i].strip() if i < len(row) else "", "value_field": written,
+                        "measure_unit": "", "column": i})
+    if skipped_totals:
+        notes.append(f"bỏ qua {len(skipped_totals)} dòng tổng (dòng {', '.join(map(str, skipped_totals))}) / "
+                     f"{len(skipped_totals)} total row(s) skipped")
+    vocab = vocabulary.Vocabulary.load(conn)
+    matched, heading_problems = _resolve_headings(headings, vocab, opts, field_of)
+    for written, m in list(matched.items()):  # a two-row header's lower cell may name the indicator alone
+        col = next((r.get("column") for r in raw if r["indicator"] == written), None)
+        sub = lay.subs.get(col) if col is not None else None
+        if m.status not in ("matched", "matched_by_rule") and sub and sub != written:
+            again = vocab.resolve(periods.find(sub)[1] or sub)
+            if again.status in ("matched", "matched_by_rule"):
+                again.written, again.rule = written, f"{again.rule} (dòng tiêu đề dưới / lower header row)"
+                matched[written] = again
+                heading_problems.pop(written, None)
+    problems: list[dict[str, Any]] = []
+    for written, p in heading_problems.items():  # named on every row (long) or on the header row (wide)
+        at = sorted({r["row"] for r in raw if r["indicator"] == written}) if lay.long else [lay.first_data_row]
+        problems += [{**p, "row": n} for n in at]
+    rows = []
+    for r in raw:
+        m = matched.get(r["indicator"])
+        if not r["indicator"] or m is None or m.code is None or (
+                m.status == "suggested" and not opts.accept_suggestions):
+            if not r["indicator"]:
+                problems.append(problem("thiếu tên chỉ tiêu", "the indicator is missing", row=r["row"],
+                                        field=header[roles["indicator"]] if "indicator" in roles else None))
+            continue
+        r["indicator_code"] = m.code
+        r["measure_unit"] = r["measure_unit"] or m.measure_unit or ""
         try:
             r["number"] = tables.parse_number(r["value"].replace("ha", "").replace("tấn", ""))
         except ValueError:
-            problems.append(
-                problem(
-                    f"'{r['value']}' không phải là số",
-                    f"'{r['value']}' is not a number",
-                    row=r["row"],
-                    field=r["value_field"],
-                )
-            )
+            problems.append(problem(f"'{r['value']}' không phải là số", f"'{r['value']}' is not a number",
+                                    row=r["row"], field=r["value_field"]))
+            continue
+        if r["number"] is None:
             continue
         try:
-            p = periods.parse(r["period"])
+            p = _period(r["period"]) if r["period"] else None
         except ValueError as exc:
-            problems.append(
-                problem(
-                    str(exc).split(" / ")[0],
-                    str(exc).split(" / ")[-1],
-                    row=r["row"],
-                    field=header[idx["period"]] if "period" in idx else "period",
-                )
-            )
+            problems.append(problem(str(exc).split(" / ")[0], str(exc).split(" / ")[-1], row=r["row"],
+                                    field=header[roles["period"]] if "period" in roles else "period"))
             continue
+        if p is None and default_period:
+            p = _period(default_period)
         if p is None:
-            problems.append(problem("thiếu năm/kỳ", "the year or period is missing", row=r["row"], field="period"))
+            problems.append(problem(
+                "thiếu năm/kỳ: thêm cột 'Năm', ghi năm vào tiêu đề cột, hoặc dùng --period 2024",
+                "the year or period is missing: add a 'Năm' column, put the year in the heading, or use --period 2024",
+                row=r["row"], field="period"))
             continue
         r["period"] = str(p)
         kind = KINDS.get(r["kind"].strip().lower(), "actual" if not r["kind"] else None)
         if kind is None:
-            problems.append(
-                problem(
-                    f"loại '{r['kind']}' không rõ; dùng thực hiện/kế hoạch/mục tiêu",
-                    f"unknown kind '{r['kind']}'; use actual/plan/target",
-                    row=r["row"],
-                    field="kind",
-                )
-            )
+            problems.append(problem(f"loại '{r['kind']}' không rõ; dùng thực hiện/kế hoạch/mục tiêu",
+                                    f"unknown kind '{r['kind']}'; use actual/plan/target", row=r["row"],
+                                    field="kind"))
             continue
         r["kind"] = kind
-    if problems:
-        raise ImportRefused(str(path), problems)
-    return [r for r in rows if r.get("number") is not None], encoding, layout
+        rows.append(r)
+    unit_rows: dict[tuple[str, str, str], list[int]] = {}
+    for r in raw:
+        if str(r["value"]).strip():
+            unit_rows.setdefault((r["unit_code"], r["unit_name"], r["province"]), []).append(r["row"])
+    return Sheet(rows, encoding, "long" if lay.long else "wide", matched, problems, notes, unit_rows)
 
 
-def match_units(conn: sqlite3.Connection, written: set[tuple[str, str]], vintage: str) -> dict[tuple[str, str], Match]:
-    """Match (code, name) pairs as written to units of 2025 or, failing that, pre-2025."""
-    units = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT code, vintage, full_name, level FROM units WHERE level IN ('province', 'commune', 'village')"
-        )
-    ]
-    by_code = {(u["code"], u["vintage"]): u for u in units}
-    out: dict[tuple[str, str], Match] = {}
-    for code, name in written:
-        if code:
-            for v in (vintage, "2025", "pre2025"):
-                u = by_code.get((code, v))
-                if u:
-                    rule = "code" if v == vintage else f"code ({v})"
-                    out[(code, name)] = Match(
-                        code or name,
-                        u["code"],
-                        v,
-                        u["full_name"],
-                        rule,
-                        1.0,
-                        "matched" if v == vintage else "matched_by_rule",
-                    )
-                    break
-            else:
-                out[(code, name)] = Match(code, None, None, None, None, 0, "unmatched")
-            continue
-        result = None
-        for rule, fn, status in (
-            ("exact", names.key, "matched"),
-            ("spacing/prefix", names.compact, "matched_by_rule"),
-            ("accentless", names.loose, "matched_by_rule"),
-        ):
-            wanted = fn(name)
-            hits = [u for u in units if fn(u["full_name"]) == wanted]
-            preferred = [u for u in hits if u["vintage"] == vintage] or hits
-            if len({(u["code"], u["vintage"]) for u in preferred}) == 1:
-                u = preferred[0]
-                shown = rule if u["vintage"] == vintage else f"{rule}, former unit ({u['vintage']})"
-                result = Match(
-                    name,
-                    u["code"],
-                    u["vintage"],
-                    u["full_name"],
-                    shown,
-                    1.0 if rule == "exact" else 0.9,
-                    status if u["vintage"] == vintage else "matched_by_rule",
-                )
-                break
-            if len(preferred) > 1:
-                result = Match(
-                    name,
-                    None,
-                    None,
-                    None,
-                    rule,
-                    0,
-                    "ambiguous",
-                    [f"{u['full_name']} ({u['code']}, {u['vintage']})" for u in preferred],
-                )
-                break
-        if result is None:
-            scored = sorted(
-                (
-                    (difflib.SequenceMatcher(None, names.loose(name), names.loose(u["full_name"])).ratio(), u)
-                    for u in units
-                    if u["vintage"] == vintage
-                ),
-                key=lambda s: -s[0],
-            )
-            if scored and scored[0][0] >= 0.75:
-                score, u = scored[0]
-                result = Match(name, u["code"], u["vintage"], u["full_name"], "fuzzy", round(score, 3), "suggested")
-            else:
-                result = Match(name, None, None, None, None, 0, "unmatched")
-        out[(code, name)] = result
-    return out
-
-
-def write_report(matches: list[Match], path: Path) -> None:
+def write_report(path: Path, matches: list[Match], indicators: list[vocabulary.IndicatorMatch],
+                 problems: list[str], notes: list[str]) -> None:
+    """The join report: every unit and indicator as written, how it was matched, and (for a
+    refused file) every problem; written whatever the outcome, so a refusal can be worked on."""
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["written", "status", "rule", "score", "code", "vintage", "full_name", "candidates"])
+        w.writerow(["what", "written", "status", "rule", "score", "code", "vintage", "full_name", "candidates"])
         for m in sorted(matches, key=lambda m: (m.status, m.written)):
-            w.writerow(
-                [
-                    m.written,
-                    m.status,
-                    m.rule or "",
-                    m.score,
-                    m.code or "",
-                    m.vintage or "",
-                    m.full_name or "",
-                    "; ".join(m.candidates),
-                ]
-            )
+            w.writerow(["unit", m.written, m.status, m.rule or "", m.score, m.code or "", m.vintage or "",
+                        m.full_name or "", "; ".join(m.candidates)])
+        for i in sorted(indicators, key=lambda i: (i.status, i.written)):
+            w.writerow(["indicator", i.written, i.status, i.rule or "", i.score, i.code or "", "", "",
+                        "; ".join(i.candidates)])
+        for line in problems:
+            w.writerow(["problem", line, "refused", "", "", "", "", "", ""])
+        for line in notes:
+            w.writerow(["note", line, "", "", "", "", "", "", ""])
 
 
 def import_indicators(conn: sqlite3.Connection, path: Path, opts: Options, report: Path | None = None) -> Result:
-    rows, encoding, layout = read_rows(conn, path, opts)
-    matches = match_units(conn, {(r["unit_code"], r["unit_name"]) for r in rows}, opts.vintage)
+    matches: dict[tuple[str, str, str], Match] = {}
+    sheet = None
+    try:
+        sheet = read_rows(conn, path, opts)
+        result = _check_and_store(conn, path, opts, sheet, matches)
+    except ImportRefused as exc:
+        if report is not None:
+            write_report(report, list(matches.values()), list(sheet.indicators.values()) if sheet else [],
+                         exc.lines("vi") + exc.lines("en"), sheet.notes if sheet else [])
+        raise
     if report is not None:
-        write_report(list(matches.values()), report)
-    problems = []
+        write_report(report, result.matches, result.indicator_matches, [], result.notes)
+    return result
+
+
+def _province_scope(conn: sqlite3.Connection, path: Path, text: str | None) -> str | None:
+    if not text:
+        return None
+    rows = conn.execute("SELECT code, full_name FROM units WHERE level='province' AND vintage='2025'").fetchall()
+    wanted = text.strip().zfill(2) if text.strip().isdigit() else names.key(text)
     for r in rows:
-        m = matches[(r["unit_code"], r["unit_name"])]
+        if wanted in (r["code"], names.key(r["full_name"])):
+            return r["code"]
+    raise ImportRefused(str(path), [problem(
+        f"không có tỉnh '{text}' (có: {', '.join(sorted(r['code'] for r in rows))})",
+        f"no province '{text}' (known: {', '.join(sorted(r['code'] for r in rows))})", field="--province")])
+
+
+def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet: Sheet,
+                     matches: dict[tuple[str, str, str], Match]) -> Result:
+    rows = sheet.rows
+    problems = list(sheet.problems)
+    scope = _province_scope(conn, path, opts.province)
+    found, inferred = match_units(conn, set(sheet.unit_rows), opts.vintage, scope)
+    matches.update(found)
+    notes = list(sheet.notes)
+    if inferred and any(m.rule and "tỉnh của bảng" in m.rule for m in found.values()):
+        notes.append(f"tên trùng được ghép trong tỉnh của bảng ({inferred}) / repeated names matched within the "
+                     f"sheet's province ({inferred})")
+    for written, at in sheet.unit_rows.items():
+        m = matches[written]
         if m.status in ("unmatched", "ambiguous") or (m.status == "suggested" and not opts.accept_suggestions):
             extra_vi = {
                 "suggested": f"; gợi ý: {m.full_name} ({m.code}, điểm {m.score}) — dùng --accept-suggestions để nhận",
-                "ambiguous": f"; khớp nhiều đơn vị: {', '.join(m.candidates)}",
+                "ambiguous": f"; khớp nhiều đơn vị: {', '.join(m.candidates)} — chỉ rõ tỉnh bằng --province",
             }.get(m.status, "")
             extra_en = {
                 "suggested": f"; suggestion: {m.full_name} ({m.code}, score {m.score}) — use --accept-suggestions",
-                "ambiguous": f"; matches several units: {', '.join(m.candidates)}",
+                "ambiguous": f"; matches several units: {', '.join(m.candidates)} — name the province with "
+                             "--province",
             }.get(m.status, "")
-            problems.append(
-                problem(
-                    f"không ghép được đơn vị '{m.written}'{extra_vi}",
-                    f"unit '{m.written}' could not be matched{extra_en}",
-                    row=r["row"],
-                    field="unit",
-                )
-            )
-        r["match"] = m
+            problems += [problem(f"không ghép được đơn vị '{m.written}'{extra_vi}",
+                                 f"unit '{m.written}' could not be matched{extra_en}", row=n, field="unit") for n in at]
+    for r in rows:
+        r["match"] = matches[(r["unit_code"], r["unit_name"], r["province"])]
     seen: dict[tuple, tuple[float, int]] = {}
     for r in rows:
         m = r["match"]
         key = (m.code, m.vintage, r["indicator_code"], r["period"], r["kind"])
         if m.code and key in seen and seen[key][0] != r["number"]:
-            problems.append(
-                problem(
-                    f"trùng dòng {seen[key][1]} nhưng khác giá trị ({seen[key][0]:g} và {r['number']:g})",
-                    f"duplicates row {seen[key][1]} with a different value ({seen[key][0]:g} and {r['number']:g})",
-                    row=r["row"],
-                    field=r["value_field"],
-                )
-            )
+            problems.append(problem(
+                f"trùng dòng {seen[key][1]} nhưng khác giá trị ({seen[key][0]:g} và {r['number']:g})",
+                f"duplicates row {seen[key][1]} with a different value ({seen[key][0]:g} and {r['number']:g})",
+                row=r["row"], field=r["value_field"]))
         seen.setdefault(key, (r["number"], r["row"]))
     if problems:
         raise ImportRefused(str(path), problems)
-    rows = [
-        r
-        for r in rows
-        if seen[(r["match"].code, r["match"].vintage, r["indicator_code"], r["period"], r["kind"])][1] == r["row"]
-    ]
+    rows = [r for r in rows
+            if seen[(r["match"].code, r["match"].vintage, r["indicator_code"], r["period"], r["kind"])][1] == r["row"]]
     converted, conversion_problems = _convert_pre2025(conn, rows, opts)
     if conversion_problems:
         raise ImportRefused(str(path), conversion_problems)
+    partial = [c for c in converted if c.get("missing")]
+    notes += [f"{c['code']} {c['indicator']} {c['period']}: chỉ một phần (thiếu {c['missing']}) / partial "
+              f"(missing {c['missing']})" for c in partial]
     with store.transaction(conn):
         import_id, dataset = imports.open_import(
-            conn, "indicators", path, {**opts.__dict__, "encoding": encoding, "layout": layout}, "Số liệu", "Figures"
-        )
-        inserted = 0
+            conn, "indicators", path,
+            {**opts.__dict__, "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred},
+            "Số liệu", "Figures")
         old_ids: dict[int, int] = {}
         for r in rows:
             m = r["match"]
-            oid = _insert(
-                conn,
-                import_id,
-                dataset,
-                path,
-                m.code,
-                m.vintage,
-                r["indicator_code"],
-                r["period"],
-                r["kind"],
-                r["number"],
-                r.get("measure_unit") or None,
-                [r["row"]],
-                note=f"ghép theo quy tắc: {m.rule}" if m.rule not in ("exact", "code") else None,
-            )
-            old_ids[r["row"]] = oid
-            inserted += 1
+            old_ids[r["row"]] = _insert(
+                conn, import_id, dataset, path, m.code, m.vintage, r["indicator_code"], r["period"], r["kind"],
+                r["number"], r.get("measure_unit") or None, [r["row"]],
+                note=f"ghép theo quy tắc: {m.rule}" if m.rule not in ("exact", "code") else None)
         for c in converted:
             links = ", ".join(f"#{old_ids[n]}" for n in c["rows"])
-            _insert(
-                conn,
-                import_id,
-                dataset,
-                path,
-                c["code"],
-                "2025",
-                c["indicator"],
-                c["period"],
-                c["kind"],
-                c["value"],
-                c.get("measure_unit"),
-                c["rows"],
-                note=f"quy đổi từ đơn vị trước 2025 ({c['how']}); bản ghi gốc {links}",
-            )
-            inserted += 1
+            missing = f"; CHỈ MỘT PHẦN: thiếu {c['missing']}" if c.get("missing") else ""
+            _insert(conn, import_id, dataset, path, c["code"], "2025", c["indicator"], c["period"], c["kind"],
+                    c["value"], c.get("measure_unit"), c["rows"],
+                    note=f"quy đổi từ đơn vị trước 2025 ({c['how']}); bản ghi gốc {links}{missing}",
+                    scope=f"partial:{c['missing']}" if c.get("missing") else "unit")
         counts = {
             "rows": len(rows),
-            "observations": inserted,
+            "observations": len(rows) + len(converted),
             "converted": len(converted),
-            **{
-                s: sum(1 for m in matches.values() if m.status == s)
-                for s in ("matched", "matched_by_rule", "suggested", "unmatched", "ambiguous")
-            },
+            "partial": len(partial),
+            **{s: sum(1 for m in matches.values() if m.status == s)
+               for s in ("matched", "matched_by_rule", "suggested", "unmatched", "ambiguous")},
         }
-        imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()])
-    return Result(import_id, counts, list(matches.values()), encoding, layout)
+        imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
+                       + [{"indicator": i.__dict__} for i in sheet.indicators.values()] + [{"note": n} for n in notes])
+    return Result(import_id, counts, list(matches.values()), sheet.encoding, sheet.layout,
+                  list(sheet.indicators.values()), notes)
 
 
 def _insert(
-    conn, import_id, dataset, path, code, vintage, indicator, period, kind, value, measure_unit, rows, note=None
+    conn, import_id, dataset, path, code, vintage, indicator, period, kind, value, measure_unit, rows, note=None,
+    scope="unit",
 ) -> int:
     cur = conn.execute(
         "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, measure_unit, scope,"
         " source_doc, source_row, note, illustrative, dataset_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (code, vintage, indicator, period, kind, value, measure_unit, "unit", path.name, rows[0], note, 0, dataset),
+        (code, vintage, indicator, period, kind, value, measure_unit, scope, path.name, rows[0], note, 0, dataset),
     )
     imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
     return int(cur.lastrowid)
@@ -494,18 +397,32 @@ def _insert(
 def _convert_pre2025(
     conn: sqlite3.Connection, rows: list[dict[str, Any]], opts: Options
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """2025 rows computed from rows keyed to pre-2025 units, through the official crosswalk."""
-    successor = {
-        r["old_code"]: r["new_code"]
-        for r in conn.execute(
-            "SELECT old_code, new_code FROM crosswalk WHERE old_vintage='pre2025' AND new_vintage='2025'"
-        )
-    }
+    """2025 rows computed from rows keyed to pre-2025 units, through the official crosswalk.
+
+    A 2025 unit whose predecessors are not all in the file gets a value only for the part
+    that is: it is stored with ``scope = partial:<missing units>`` (never drawn or evaluated
+    as the whole unit's value) and the missing predecessors are named.  A predecessor that
+    was split between several 2025 units cannot be allocated and counts as missing."""
+    new_of: dict[str, list[str]] = defaultdict(list)
+    olds_of: dict[str, set[str]] = defaultdict(set)
+    for r in conn.execute("SELECT old_code, new_code FROM crosswalk WHERE old_vintage='pre2025'"
+                          " AND new_vintage='2025' ORDER BY old_code, new_code"):
+        new_of[r["old_code"]].append(r["new_code"])
+        olds_of[r["new_code"]].add(r["old_code"])
+    old_names = {r["code"]: r["full_name"] for r in conn.execute(
+        "SELECT code, full_name FROM units WHERE vintage='pre2025' AND level='commune'")}
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         m = r["match"]
-        if m.vintage == "pre2025" and m.code in successor:
-            groups[(successor[m.code], r["indicator_code"], r["period"], r["kind"])].append(r)
+        if m.vintage == "pre2025" and len(new_of.get(m.code, [])) == 1:
+            groups[(new_of[m.code][0], r["indicator_code"], r["period"], r["kind"])].append(r)
+
+    def missing(new: str, members: list[dict[str, Any]]) -> str:
+        present = {m["match"].code for m in members}
+        gone = sorted(olds_of[new] - present)
+        return ", ".join(f"{c} {old_names.get(c, '')}".strip() + (" (bị chia / split)" if len(new_of[c]) > 1 else "")
+                         for c in gone)
+
     out, problems = [], []
     for (new, indicator, period, kind), members in sorted(groups.items()):
         entry = store.indicator(conn, catalogue.base_code(indicator)) or {}
@@ -516,6 +433,7 @@ def _convert_pre2025(
             "period": period,
             "kind": kind,
             "rows": [m["row"] for m in members],
+            "missing": missing(new, members),
         }
         if method == "sum":
             out.append({**item, "value": sum(m["number"] for m in members), "how": "tổng / sum"})
@@ -574,6 +492,7 @@ def _convert_pre2025(
                         "value": parts[num_code]["value"] / parts[den_code]["value"] * 100,
                         "measure_unit": "%",
                         "how": f"{num_code} / {den_code} × 100",
+                        "missing": ", ".join(sorted({parts[num_code]["missing"], parts[den_code]["missing"]} - {""})),
                     }
                 )
     return out, problems
@@ -581,25 +500,32 @@ def _convert_pre2025(
 
 def summary(result: Result, lang: str = "vi") -> str:
     c = result.counts
+    n = c.get("partial")
+    partial_vi = f" ({n} chỉ một phần đơn vị, không vẽ như số liệu toàn xã)" if n else ""
+    partial_en = f" ({n} cover only part of their unit, never drawn as the whole)" if n else ""
     if lang == "vi":
         return (
             f"Lần nhập {result.import_id} ({result.layout}, {result.encoding}): {c['observations']} số liệu, "
-            f"{c['converted']} quy đổi từ đơn vị cũ; ghép: {c['matched']} đúng tên/mã, {c['matched_by_rule']} theo "
-            f"quy tắc, {c['suggested']} gợi ý"
+            f"{c['converted']} quy đổi từ đơn vị cũ{partial_vi}; ghép: {c['matched']} đúng tên/mã, "
+            f"{c['matched_by_rule']} theo quy tắc, {c['suggested']} gợi ý"
         )
     return (
         f"Import {result.import_id} ({result.layout}, {result.encoding}): {c['observations']} values, "
-        f"{c['converted']} converted from former units; matched {c['matched']} exactly, {c['matched_by_rule']} by "
-        f"rule, {c['suggested']} suggestions"
+        f"{c['converted']} converted from former units{partial_en}; matched {c['matched']} exactly, "
+        f"{c['matched_by_rule']} by rule, {c['suggested']} suggestions"
     )
 
 
 def report_lines(result: Result, lang: str = "vi") -> list[str]:
-    return [
+    units = [
         f"  {m.written!r:<28} -> {m.full_name or '–'} ({m.code or '–'}, {m.vintage or '–'}) "
         f"[{m.status}{', ' + m.rule if m.rule else ''}]"
         for m in sorted(result.matches, key=lambda m: m.written)
     ]
+    indicators = [f"  {i.written!r:<28} -> {i.code} [{i.status}, {i.rule}]"
+                  for i in sorted(result.indicator_matches, key=lambda i: i.written)]
+    notes = [f"  * {n.split(' / ')[0] if lang == 'vi' else n.split(' / ')[-1]}" for n in result.notes]
+    return units + indicators + notes
 
 
-__all__ = ["Options", "Result", "import_indicators", "json"]
+__all__ = ["Match", "Options", "Result", "import_indicators", "json"]

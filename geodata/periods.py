@@ -58,3 +58,37 @@ def parse(text: str | None) -> Period | None:
     if end < start:
         raise ValueError(f"kỳ báo cáo ngược / period ends before it starts: {text!r}")
     return Period(start, end, m["part"])
+
+
+_ROMAN_Q = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "1": "1", "2": "2", "3": "3", "4": "4"}
+_YEAR = r"((?:19|20)\d\d)(?:\.0)?"
+# Ways reports write a period, most specific first; each gives (start, part or end).
+_WRITTEN = [
+    (re.compile(r"6\s*tháng\s*(?:đầu\s*)?năm\s*" + _YEAR + r"|(?:first\s+half|h1)\s*(?:of\s*)?" + _YEAR, re.I),
+     lambda m: f"{m[1] or m[2]}H1"),
+    (re.compile(r"6\s*tháng\s*cuối\s*năm\s*" + _YEAR + r"|(?:second\s+half|h2)\s*(?:of\s*)?" + _YEAR, re.I),
+     lambda m: f"{m[1] or m[2]}H2"),
+    (re.compile(r"(?:quý|q)\s*(iv|iii|ii|i|[1-4])\s*(?:/|năm|-)?\s*" + _YEAR, re.I),
+     lambda m: f"{m[2]}Q{_ROMAN_Q[m[1].lower()]}"),
+    (re.compile(r"(?:giai\s*đoạn\s*)?" + _YEAR + r"\s*[-–]\s*" + _YEAR), lambda m: f"{m[1]}-{m[2]}"),
+    (re.compile(_YEAR + r"\s*(H[12]|Q[1-4])\b", re.I), lambda m: f"{m[1]}{m[2].upper()}"),
+    (re.compile(r"(?:năm\s*|year\s*)?\b" + _YEAR + r"\b", re.I), lambda m: m[1]),
+]
+
+
+def find(text: str) -> tuple[Period | None, str]:
+    """A period written anywhere in ``text`` and the text without it.
+
+    ``"Số hộ nghèo năm 2024"`` -> (2024, "Số hộ nghèo"); ``"6 tháng đầu năm 2025"`` -> 2025H1;
+    ``"Quý I/2025"`` -> 2025Q1.  Why: headings and title rows carry the period in words.
+    """
+    for pattern, code in _WRITTEN:
+        m = pattern.search(text or "")
+        if m:
+            try:
+                found = parse(code(m))
+            except ValueError:
+                continue
+            rest = re.sub(r"[(\[]\s*[)\]]", " ", text[: m.start()] + " " + text[m.end():]).strip(" -–_,:;")
+            return found, " ".join(rest.split())
+    return None, text

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from geodata import aggregate, catalogue, consistency, periods, store
+from geodata import aggregate, consistency, periods, store
 from geodata.periods import Period
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "deteriorating", "in_progress", "no_data")
@@ -314,7 +314,7 @@ def evaluate(
     unit = store.get_unit(conn, unit_code, vintage)
     if unit is None:
         raise UnknownCode(f"unit {unit_code} ({vintage}) not found")
-    entry = store.indicator(conn, catalogue.base_code(indicator))
+    entry = store.indicator(conn, indicator)
     if entry is None:
         raise UnknownCode(f"indicator {indicator} not in the catalogue")
     p = periods.parse(period)

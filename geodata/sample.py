@@ -17,7 +17,7 @@ from typing import Any
 import pyogrio
 import shapely
 
-from geodata import catalogue, illustrative, store
+from geodata import catalogue, illustrative, store, vocabulary
 
 PROVINCES = {"12": "lai_chau", "14": "son_la"}
 SAMPLE_COMMUNES = ("03390", "03856", "03439")  # Bình Lư, Bắc Yên, Thu Lũm
@@ -42,6 +42,22 @@ HOUSEHOLD_COUNTS = [
          "Multidimensionally poor households (numerator of poor_household_rate)"),
         ("near_poor_households", "Số hộ cận nghèo", "Near-poor households", "lower_is_better",
          "Near-poor households (numerator of near_poor_household_rate)"),
+    )
+]
+
+HOUSEHOLD_RATES = [
+    {"code": code, "name_vi": vi, "name_en": en, "theme": theme, "measure_unit": "%",
+     "direction": direction, "aggregation": "households-weighted mean", "aggregation_method": "weighted_mean",
+     "weight_indicator": "households", "definition": definition, "qualifiers": None, "dataset_id": "plan-docs"}
+    for code, vi, en, theme, direction, definition in (
+        ("near_poor_household_rate", "Tỷ lệ hộ cận nghèo", "Near-poor household rate", "poverty", "lower_is_better",
+         "Near-poor households / all households × 100 (recomputed from the counts after a merge of units)"),
+        ("clean_water_hh_pct", "Tỷ lệ hộ được sử dụng nước sạch", "Share of households using clean water",
+         "infrastructure", "higher_is_better", "Households using clean water / all households × 100 (a share of "
+         "households, not of the population: see clean_water_pop_pct)"),
+        ("hygienic_water_hh_pct", "Tỷ lệ hộ được sử dụng nước sinh hoạt hợp vệ sinh",
+         "Share of households using hygienic water", "infrastructure", "higher_is_better",
+         "Households using hygienic water / all households × 100 (see hygienic_water_pop_pct for the population)"),
     )
 ]
 
@@ -369,7 +385,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     village_by_name = {(v["parent_code"], v["full_name"]): v["code"] for v in villages}
     table = catalogue.parse_reference_table((reference / "README.md").read_text(encoding="utf-8"))
     indicators = catalogue.catalogue_rows(_read_csv(reference / "plan_indicators.csv"), table, "plan-docs")
-    indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS]
+    indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS, *HOUSEHOLD_RATES]
+    catalogue.check_unique_names(indicators)
 
     tmp = out.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
@@ -380,6 +397,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         store.add_units(conn, provinces + communes + villages + _legacy(raw))
         store.add_rows(conn, "crosswalk", _crosswalk(raw))
         store.add_rows(conn, "indicators", indicators)
+        store.add_rows(conn, "indicator_aliases",
+                       vocabulary.alias_rows({i["code"] for i in indicators}, "plan-docs"))
         store.add_rows(conn, "documents", _documents(_read_csv(reference / "plan_indicators.csv")))
         store.add_rows(conn, "observations", plan + population + village_obs)
         points = _place_points(places, by_code, villages)

@@ -12,8 +12,8 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "5"  # 2: indicator aggregation; 3: place points; 4: imports journal;
-#                         5: documents, datasets.attribution_en
+SCHEMA_VERSION = "6"  # 2: indicator aggregation; 3: place points; 4: imports journal;
+#                         5: documents, datasets.attribution_en; 6: indicator_aliases
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -70,6 +70,14 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
             weight_indicator TEXT,
             definition TEXT, qualifiers TEXT, dataset_id TEXT REFERENCES datasets(id))""",
         "Indicator catalogue",
+        None,
+    ),
+    "indicator_aliases": (
+        """CREATE TABLE IF NOT EXISTS indicator_aliases (
+            alias_key TEXT PRIMARY KEY, alias TEXT NOT NULL,
+            indicator_code TEXT NOT NULL REFERENCES indicators(code),
+            dataset_id TEXT REFERENCES datasets(id))""",
+        "Other names of catalogue indicators, as statistical forms write them (matched on import)",
         None,
     ),
     "documents": (

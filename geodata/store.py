@@ -273,7 +273,11 @@ def datasets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def indicator(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
+    """The catalogue entry of ``code``; a component (``pupils__primary``) without its own
+    entry falls back to its total's (same rules, the total's name)."""
     row = conn.execute("SELECT * FROM indicators WHERE code=?", (code,)).fetchone()
+    if row is None and "__" in code:
+        row = conn.execute("SELECT * FROM indicators WHERE code=?", (code.split("__", 1)[0],)).fetchone()
     return dict(row) if row else None
 
 
@@ -310,8 +314,26 @@ def _to_5(conn: sqlite3.Connection, sample: Path) -> None:
                  " (SELECT s.attribution_en FROM sample.datasets s WHERE s.id = datasets.id)")
 
 
+def _to_6(conn: sqlite3.Connection, sample: Path) -> None:
+    """5 -> 6: the indicator vocabulary.  Catalogue entries the sample added (components
+    with their own names, household rates) and the sample's names of its own entries are
+    taken over; entries a user imported keep what they have.  Aliases come with them."""
+    ddl, description, _ = schema.TABLES["indicator_aliases"]
+    conn.execute(ddl)
+    gpkg.register_table(conn, "indicator_aliases", description=description)
+    conn.execute("INSERT OR IGNORE INTO indicators SELECT * FROM sample.indicators"
+                 " WHERE dataset_id IS NULL OR dataset_id IN (SELECT id FROM main.datasets)")
+    conn.execute("UPDATE indicators SET (name_vi, name_en) ="
+                 " (SELECT s.name_vi, s.name_en FROM sample.indicators s WHERE s.code = indicators.code)"
+                 " WHERE dataset_id IN (SELECT dataset_id FROM sample.indicators)"
+                 " AND code IN (SELECT code FROM sample.indicators)")
+    conn.execute("INSERT OR IGNORE INTO indicator_aliases SELECT * FROM sample.indicator_aliases"
+                 " WHERE indicator_code IN (SELECT code FROM main.indicators)")
+
+
 # version found -> (step to the next version, that version)
-MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {"4": (_to_5, "5")}
+MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {
+    "4": (_to_5, "5"), "5": (_to_6, "6")}
 
 
 def migrate(path: str | Path, sample: str | Path) -> Path | None:

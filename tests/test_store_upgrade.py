@@ -13,8 +13,37 @@ from geodata import schema, store
 from tests.conftest import SAMPLE
 
 
+def _as_version_5(path: Path) -> None:
+    """What a store made before the indicator vocabulary looks like, plus a user's catalogue entry."""
+    with sqlite3.connect(path) as c:
+        c.execute("DROP TABLE indicator_aliases")
+        c.execute("DELETE FROM gpkg_contents WHERE table_name='indicator_aliases'")
+        c.execute("DELETE FROM indicators WHERE code LIKE '%\\_\\_%' ESCAPE '\\' OR code LIKE '%\\_hh\\_pct' ESCAPE '\\'"
+                  " OR code='near_poor_household_rate'")
+        c.execute("UPDATE indicators SET name_vi='Tỷ lệ huy động học sinh THCS' WHERE code='enrolment_rate_pct'")
+        c.execute("INSERT INTO indicators (code, name_vi, name_en, theme) VALUES ('my_own', 'Của tôi', 'Mine', 'x')")
+        c.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
+
+
+def test_version_5_store_gets_the_vocabulary_and_keeps_user_entries(tmp_path):
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    _as_version_5(path)
+    assert store.ensure_store(path, SAMPLE) == path
+    assert store.schema_version(path) == "6"
+    conn = store.connect(path, readonly=True)
+    names = dict(conn.execute("SELECT code, name_vi FROM indicators").fetchall())
+    aliases = dict(conn.execute("SELECT alias, indicator_code FROM indicator_aliases").fetchall())
+    conn.close()
+    assert names["my_own"] == "Của tôi" and "THCS" not in names["enrolment_rate_pct"]
+    assert names["enrolment_rate_pct__primary"] == "Tỷ lệ huy động học sinh tiểu học"
+    assert aliases["Tỷ lệ hộ nghèo"] == "poor_household_rate" and aliases["Tổng số hộ"] == "households"
+    assert (tmp_path / "webmap.gpkg.v5.bak").exists()
+
+
 def _as_version_4(path: Path) -> None:
     """What a store made before the documents table looks like, plus one imported row."""
+    _as_version_5(path)
     with sqlite3.connect(path) as c:
         c.execute("DROP TABLE documents")
         c.execute("ALTER TABLE datasets DROP COLUMN attribution_en")
@@ -37,7 +66,7 @@ def test_version_4_store_is_upgraded_and_the_old_file_kept(tmp_path):
 
     assert store.ensure_store(path, SAMPLE) == path
 
-    assert store.schema_version(path) == schema.SCHEMA_VERSION == "5"
+    assert store.schema_version(path) == schema.SCHEMA_VERSION == "6"
     backup = tmp_path / "webmap.gpkg.v4.bak"
     assert _sha(backup) == before
     assert not (tmp_path / "webmap.gpkg.migrating").exists()

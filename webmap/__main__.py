@@ -142,8 +142,18 @@ def _import_boundaries(args: argparse.Namespace) -> int:
 
 def _import_indicators(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store())
+    mapping = {}
+    for item in args.indicator or []:
+        heading, sep, code = item.rpartition("=")
+        if not sep or not heading.strip() or not code.strip():
+            print(f"--indicator '{item}': cần dạng \"<tiêu đề>=<mã>\" / expected \"<heading>=<code>\"",
+                  file=sys.stderr)
+            return 2
+        mapping[heading.strip()] = code.strip()
     opts = indicator_import.Options(vintage=args.vintage, sheet=args.sheet, accept_suggestions=args.accept_suggestions,
-                                    weight=args.weight, max_bytes=args.max_mb * 2**20)
+                                    weight=args.weight, max_bytes=args.max_mb * 2**20, period=args.period,
+                                    indicators=mapping, province=args.province, unit_column=args.unit_column,
+                                    ignore_columns=tuple(args.ignore_column or ()))
     try:
         result = indicator_import.import_indicators(conn, Path(args.path), opts,
                                                     report=Path(args.report) if args.report else None)
@@ -240,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     imp_i.add_argument("--vintage", default="2025", choices=("2025", "pre2025"))
     imp_i.add_argument("--accept-suggestions", action="store_true", help="apply fuzzy name matches too")
     imp_i.add_argument("--weight", help="indicator to weight rates by when merging pre-2025 units")
-    imp_i.add_argument("--report", help="write the join report (CSV)")
+    imp_i.add_argument("--period", help="the period of a sheet that names none (2024, 2025H1, 2025Q1, 2026-2030)")
+    imp_i.add_argument("--indicator", action="append", metavar="HEADING=CODE",
+                       help="map a heading to a catalogue code (repeatable)")
+    imp_i.add_argument("--province", help="province code or name: names are matched within it")
+    imp_i.add_argument("--unit-column", help="the heading of the column that names the units")
+    imp_i.add_argument("--ignore-column", action="append", metavar="HEADING", help="a column to skip (repeatable)")
+    imp_i.add_argument("--report", help="write the join report (CSV), whatever the outcome")
     imp_i.add_argument("--max-mb", type=int, default=50)
     imp_i.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_i.set_defaults(func=_import_indicators)

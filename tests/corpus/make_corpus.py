@@ -138,13 +138,6 @@ def bad(root: Path, conn) -> None:
     (d / "i17_empty.csv").write_bytes(b"")
     (d / "i18_header_only.csv").write_text("Tên xã,Năm,Chỉ tiêu,Giá trị\n", encoding="utf-8")
     wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Tên xã", "Số liệu năm 2026", None])
-    ws.append([None, "households", "poor_households"])
-    ws.append(["Xã Bình Lư", 4210, 390])
-    ws.merge_cells("B1:C1")
-    wb.save(d / "i19_merged_header.xlsx")
-    wb = openpyxl.Workbook()
     wb.active.title = "Số liệu"
     wb.active.append(["Tên xã", "Năm", "Chỉ tiêu", "Giá trị"])
     wb.save(d / "i20_wrong_sheet.xlsx")
@@ -155,8 +148,11 @@ def bad(root: Path, conn) -> None:
         "Tên xã,Năm,Chỉ tiêu,Giá trị\nXã Bình Lư,2026,households,4210\nXã Bình Lư,2026,households,4290\n",
         encoding="utf-8",
     )
+    (d / "i19_indicator_suggestion_only.csv").write_text(
+        "Tên xã,Năm,Chỉ tiêu,Giá trị\nXã Bình Lư,2026,Tỷ lệ hộ nghè,12\nXã Bình Lư,2027,Tỷ lệ hộ nghè,11\n",
+        encoding="utf-8")
     (d / "i23_unknown_indicator.csv").write_text(
-        "Tên xã,Năm,Chỉ tiêu,Giá trị\nXã Bình Lư,2026,Tỷ lệ hộ ngheo,12\n", encoding="utf-8"
+        "Tên xã,Năm,Chỉ tiêu,Giá trị\nXã Bình Lư,2026,Chỉ số hạnh phúc,12\n", encoding="utf-8"
     )
     (d / "i24_unknown_unit.csv").write_text(
         "Tên xã,Năm,Chỉ tiêu,Giá trị\nXã Atlantis,2026,households,10\n", encoding="utf-8"
