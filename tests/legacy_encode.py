@@ -42,7 +42,8 @@ def encode_vni(text: str) -> bytes:
             )
         upper = base.isupper() or base in "ÔÖ"
         key = combining
-        candidates = [m for m, seq in textfiles._VNI_MARKS.items() if sorted(seq) == sorted(key) and m.isupper() == upper]
+        candidates = [m for m, seq in textfiles._VNI_MARKS.items()
+                      if sorted(seq) == sorted(key) and m.isupper() == upper]  # NFD orders dot below first
         if not candidates:
             raise ValueError(f"cannot encode {c!r} in VNI")
         out.append(base + candidates[0])

@@ -18,7 +18,7 @@ def _as_version_5(path: Path) -> None:
     with sqlite3.connect(path) as c:
         c.execute("DROP TABLE indicator_aliases")
         c.execute("DELETE FROM gpkg_contents WHERE table_name='indicator_aliases'")
-        c.execute("DELETE FROM indicators WHERE code LIKE '%\\_\\_%' ESCAPE '\\' OR code LIKE '%\\_hh\\_pct' ESCAPE '\\'"
+        c.execute("DELETE FROM indicators WHERE instr(code, '__') > 0 OR code LIKE '%hh_pct'"
                   " OR code='near_poor_household_rate'")
         c.execute("UPDATE indicators SET name_vi='Tỷ lệ huy động học sinh THCS' WHERE code='enrolment_rate_pct'")
         c.execute("INSERT INTO indicators (code, name_vi, name_en, theme) VALUES ('my_own', 'Của tôi', 'Mine', 'x')")
