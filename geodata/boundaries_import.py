@@ -31,6 +31,13 @@ CODE_FIELDS = ("code", "ma", "ma_dvhc", "maxa", "ma_xa", "wardcode", "madvhc")
 NAME_FIELDS = ("full_name", "fullname", "name", "ten", "ten_xa", "tenxa", "ward")
 PARENT_FIELDS = ("parent_code", "parent", "ma_cha", "provincecode", "ma_huyen", "ma_tinh")
 OVERLAP_KM2 = 0.01
+# Viet Nam with its islands (Trường Sa near 117.8° E, Cà Mau near 8.4° N), with a margin.
+VIETNAM_BOUNDS = (101.0, 6.0, 118.5, 24.0)
+OUTSIDE_REFUSED = 0.5  # share of a village outside its commune above which it is refused
+AREA_FIELDS = ("areakm2", "area_km2", "dientich", "dien_tich", "dt_km2")
+TYPE_FIELDS = ("unittype", "unit_type", "loai", "cap", "wardtype")
+NAME_EN_FIELDS = ("nameen", "name_en")
+SHORT_NAME_FIELDS = ("name", "ten")
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -44,6 +51,7 @@ class Options:
     crs: str | None = None
     layer: str | None = None
     max_bytes: int = MAX_BYTES
+    allow_outside: bool = False  # a village mostly outside its commune (the share is still reported)
 
 
 @dataclass
@@ -232,6 +240,19 @@ def _with_crs(
             )
         )
         return frame.set_crs("EPSG:4326")
+    declared = CRS.from_user_input(frame.crs)
+    minx, miny, maxx, maxy = frame.total_bounds
+    if declared.is_geographic and (max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90):
+        hits = _suggest_meridians(conn, frame)
+        fit_vi = f" Toạ độ khớp với: {', '.join(hits)}." if hits else ""
+        fit_en = f" The coordinates fit: {', '.join(hits)}." if hits else ""
+        raise ImportRefused(str(path), [problem(
+            f"tệp ghi hệ toạ độ {declared.name} (độ) nhưng toạ độ ({minx:,.0f}, {miny:,.0f}) là mét, có lẽ VN-2000: "
+            f"sửa hệ toạ độ trong tệp (vd. ogr2ogr -a_srs) hoặc xuất lại từ phần mềm GIS với đúng hệ toạ độ "
+            f"vn2000:<kinh tuyến trục>.{fit_vi}",
+            f"the file declares {declared.name} (degrees) but its coordinates ({minx:,.0f}, {miny:,.0f}) are "
+            f"metres, probably VN-2000: fix the file's CRS (e.g. ogr2ogr -a_srs) or export it again with the right "
+            f"CRS vn2000:<central meridian>.{fit_en}", field="CRS")])
     if user is not None and not CRS.from_user_input(frame.crs).equals(user, ignore_axis_order=True):
         raise ImportRefused(
             str(path),
@@ -315,6 +336,60 @@ def _check_geometries(
     return geoms, problems
 
 
+def _check_extent(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Coordinates that cannot be right, whatever the file declares: out of range, not finite,
+    or a unit far outside Viet Nam (a wrong zone or an unconverted file)."""
+    import numpy as np
+
+    problems = []
+    bounds = shapely.bounds(frame.geometry.values)
+    minx, miny, maxx, maxy = VIETNAM_BOUNDS
+    for i, (x0, y0, x1, y1) in enumerate(bounds, start=1):
+        if np.isnan(x0):
+            continue  # empty geometry: reported by the geometry checks
+        if not np.isfinite([x0, y0, x1, y1]).all() or min(x0, x1) < -180 or max(x0, x1) > 180 or \
+                min(y0, y1) < -90 or max(y0, y1) > 90:
+            problems.append(problem(
+                "toạ độ ngoài kinh độ −180..180 / vĩ độ −90..90: hệ toạ độ sai (VN-2000? dùng "
+                "--crs vn2000:<kinh tuyến>)",
+                "coordinates outside longitude −180..180 / latitude −90..90: wrong CRS (VN-2000? use "
+                "--crs vn2000:<meridian>)",
+                row=i, field="geometry"))
+        elif x1 < minx or x0 > maxx or y1 < miny or y0 > maxy:
+            problems.append(problem(
+                f"đối tượng nằm ngoài lãnh thổ Việt Nam ({minx:g}–{maxx:g}° Đ, {miny:g}–{maxy:g}° B): "
+                "kiểm tra hệ toạ độ / kinh tuyến trục (--crs)",
+                f"the feature lies outside Viet Nam ({minx:g}–{maxx:g}° E, {miny:g}–{maxy:g}° N): "
+                "check the CRS / central meridian (--crs)", row=i, field="geometry"))
+    return problems
+
+
+def _column(frame: gpd.GeoDataFrame, candidates: tuple[str, ...]) -> str | None:
+    columns = {c.lower(): c for c in frame.columns if c != "geometry"}
+    return next((columns[c] for c in candidates if c in columns), None)
+
+
+def _stated_areas(frame: gpd.GeoDataFrame, geoms: list[Any], codes: list[str | None]) -> list[dict[str, Any]]:
+    """Units whose stated area (``areaKm2``…) disagrees with their polygon by over 0.5 %:
+    real problems of official data, reported (not refused) so they stay visible."""
+    column = _column(frame, AREA_FIELDS)
+    if column is None:
+        return []
+    out = []
+    for i, (geom, stated) in enumerate(zip(geoms, frame[column], strict=True), start=1):
+        stated = pd.to_numeric(stated, errors="coerce")
+        if geom is None or not stated or pd.isna(stated) or stated <= 0:
+            continue
+        km2 = abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+        off = (km2 - stated) / stated
+        if abs(off) > 0.005:
+            out.append({**problem(
+                f"diện tích ghi {stated:,.2f} km² khác diện tích vùng {km2:,.2f} km² ({off:+.1%})",
+                f"stated area {stated:,.2f} km² differs from the polygon's {km2:,.2f} km² ({off:+.1%})",
+                row=i, field=column), "kind": "area", "code": codes[i - 1], "off": round(off, 4)})
+    return out
+
+
 def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Result:
     """Read, check, match and store boundaries; refuses the whole file on any problem."""
     if opts.level not in ("province", "commune", "village"):
@@ -353,6 +428,9 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
 
     codes = [cell(code_f, i) for i in range(len(frame))]
     report: list[dict[str, Any]] = []
+    extent_problems = _check_extent(frame)
+    if extent_problems:  # nothing else is worth checking on coordinates that cannot be right
+        raise ImportRefused(str(path), extent_problems)
     geoms, problems = _check_geometries(frame, codes, report)
     seen: dict[str, int] = {}
     for i, code in enumerate(codes, start=1):
@@ -408,42 +486,40 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
             )
             continue
         plan.append((row_no, code, name, parent, target, rule, geoms[i]))
+    if opts.level != "province":  # a new unit's parent must be in the store (import the provinces first)
+        parent_level = {"commune": "province", "village": "commune"}[opts.level]
+        known = {r[0] for r in conn.execute("SELECT code FROM units WHERE level=? AND vintage=?",
+                                            (parent_level, opts.vintage))}
+        for row_no, _code, _name, parent, target, _rule, _geom in plan:
+            if target is None and parent and parent not in known:
+                problems.append(problem(
+                    f"đơn vị cấp trên {parent} không có trong CSDL: nhập ranh giới cấp {parent_level} trước",
+                    f"parent unit {parent} is not in the store: import the {parent_level} boundaries first",
+                    row=row_no, field=parent_f))
     if problems:
         raise ImportRefused(str(path), problems)
-    # Overlaps between the imported units (reported, not refused: sources often have slivers).
-    valid = [(p[0], p[6]) for p in plan if p[6] is not None]
-    tree = shapely.STRtree([g for _, g in valid])
-    for a, b in zip(*tree.query([g for _, g in valid], predicate="intersects"), strict=True):
-        if a < b:
-            inter = shapely.intersection(valid[a][1], valid[b][1])
-            km2 = abs(_GEOD.geometry_area_perimeter(inter)[0]) / 1e6 if not inter.is_empty else 0.0
-            if km2 > OVERLAP_KM2:
-                warnings.append(
-                    problem(
-                        f"chồng lấn với đối tượng {valid[b][0]} (~{km2:.2f} km²)",
-                        f"overlaps feature {valid[b][0]} (~{km2:.2f} km²)",
-                        row=valid[a][0],
-                    )
-                )
+    warnings += _overlaps(plan)
     if opts.level == "village":  # a village must lie inside its commune
-        communes = store.units_frame(conn, level="commune", vintage=opts.vintage).set_index("code")
-        for row_no, _code, _name, parent, target, _rule, geom in plan:
-            parent = parent or (store.get_unit(conn, target, opts.vintage) or {}).get("parent_code")
-            if geom is None or parent not in communes.index:
-                continue
-            share = shapely.difference(geom, communes.loc[parent].geometry).area / geom.area
-            if share > 0.01:
-                warnings.append(
-                    problem(
-                        f"{share:.0%} diện tích bản nằm ngoài xã {parent}",
-                        f"{share:.0%} of the village lies outside its commune {parent}",
-                        row=row_no,
-                    )
-                )
+        outside = _outside_share(conn, plan, opts)
+        refused = [(row, share, parent) for row, share, parent in outside if share > OUTSIDE_REFUSED]
+        if refused and not opts.allow_outside:
+            raise ImportRefused(str(path), [problem(
+                f"{share:.0%} diện tích bản nằm ngoài xã {parent}: kiểm tra hệ toạ độ hoặc mã xã; dùng "
+                "--allow-outside nếu đúng là như vậy",
+                f"{share:.0%} of the village lies outside its commune {parent}: check the CRS or the commune code; "
+                "use --allow-outside if that is really so", row=row) for row, share, parent in refused])
+        warnings += [{**problem(f"{share:.0%} diện tích bản nằm ngoài xã {parent}",
+                                f"{share:.0%} of the village lies outside its commune {parent}", row=row),
+                      "kind": "outside"} for row, share, parent in outside]
+    warnings += _stated_areas(frame, [p[6] for p in plan], [p[1] or p[4] for p in plan])
+    type_f, en_f, short_f = (_column(frame, c) for c in (TYPE_FIELDS, NAME_EN_FIELDS, SHORT_NAME_FIELDS))
+    area_f = _column(frame, AREA_FIELDS)
+    rows_of = {p[0]: p[0] - 1 for p in plan}
     with store.transaction(conn):
         import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới",
                                                  "Boundaries")
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
+        new_units = []
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:
                 imports.record_unit_change(conn, import_id, target, opts.vintage, "update")
@@ -455,39 +531,110 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                 report.append(
                     {"row": row_no, "code": code, "name": name, "matched": target, "rule": rule, "action": "updated"}
                 )
-            else:
-                full = name or code
-                unit_type = {"province": "Tỉnh", "commune": "Xã", "village": "Bản"}[opts.level]
-                store.add_units(
-                    conn,
-                    [
-                        {
-                            "geom": geom,
-                            "code": code,
-                            "vintage": opts.vintage,
-                            "level": opts.level,
-                            "unit_type": unit_type,
-                            "name": names.strip_prefix(full),
-                            "full_name": full,
-                            "name_en": None,
-                            "parent_code": parent,
-                            "parent_vintage": opts.vintage if parent else None,
-                            "area_km2": None,
-                            "illustrative": 0,
-                            "dataset_id": dataset,
-                            "note": None,
-                        }
-                    ],
-                )
-                imports.record_unit_change(conn, import_id, code, opts.vintage, "insert")
-                counts["inserted"] += 1
-                report.append(
-                    {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
-                )
-        store.gpkg.update_extent(conn, "units")
+                continue
+            i = rows_of[row_no]
+            full = name or code
+            unit_type = cell(type_f, i) or _type_from_name(full) or {
+                "province": "Tỉnh", "commune": "Xã", "village": "Bản"}[opts.level]
+            area = pd.to_numeric(frame[area_f].iloc[i], errors="coerce") if area_f else None
+            new_units.append({
+                "geom": geom, "code": code, "vintage": opts.vintage, "level": opts.level, "unit_type": unit_type,
+                "name": cell(short_f, i) if short_f and short_f != name_f and cell(short_f, i) else
+                names.strip_prefix(full),
+                "full_name": full, "name_en": cell(en_f, i), "parent_code": parent,
+                "parent_vintage": opts.vintage if parent else None,
+                "area_km2": None if area is None or pd.isna(area) else float(area),
+                "illustrative": 0, "dataset_id": dataset, "note": None,
+            })
+            imports.record_unit_change(conn, import_id, code, opts.vintage, "insert")
+            counts["inserted"] += 1
+            report.append(
+                {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
+            )
+        store.add_units(conn, new_units)  # one insert and one extent update for the whole file
         store.refresh_screen_geometries(conn)
         imports.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
     return Result(import_id, counts, report, warnings)
+
+
+def _type_from_name(full: str) -> str | None:
+    for kind in ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Tỉnh", "Xã", "Bản"):
+        if full.lower().startswith(kind.lower() + " "):
+            return kind
+    return None
+
+
+def _overlaps(plan: list[tuple]) -> list[dict[str, Any]]:
+    """Pairs of imported units that overlap by more than ``OVERLAP_KM2`` (reported, not refused:
+    sources often have slivers).  One STR-tree query and vectorised intersections: the national
+    layer's ~20,000 touching pairs are decided in C, only real overlaps get a geodesic area."""
+    import numpy as np
+
+    valid = [(f"{p[1] or p[4] or ''} (#{p[0]})".strip(), p[6]) for p in plan if p[6] is not None]
+    if len(valid) < 2:
+        return []
+    geoms = np.array([g for _, g in valid], dtype=object)
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    inter = shapely.intersection(geoms[a], geoms[b], grid_size=None)
+    rough = shapely.area(inter)  # square degrees: 0.01 km² is about 8e-7 here
+    out = []
+    for i in np.nonzero(rough > 5e-7)[0]:
+        km2 = abs(_GEOD.geometry_area_perimeter(inter[i])[0]) / 1e6
+        if km2 > OVERLAP_KM2:
+            out.append({**problem(f"{valid[a[i]][0]} chồng lấn với {valid[b[i]][0]} (~{km2:.2f} km²)",
+                                  f"{valid[a[i]][0]} overlaps {valid[b[i]][0]} (~{km2:.2f} km²)"),
+                        "kind": "overlap", "km2": round(km2, 3)})
+    return out
+
+
+def _outside_share(conn: sqlite3.Connection, plan: list[tuple], opts: Options) -> list[tuple[int, float, str]]:
+    """(row, share outside, commune) of each village that is over 1 % outside its commune."""
+    communes = store.units_frame(conn, level="commune", vintage=opts.vintage).set_index("code")
+    parents = {r[0]: r[1] for r in conn.execute(
+        "SELECT code, parent_code FROM units WHERE level='village' AND vintage=?", (opts.vintage,))}
+    out = []
+    for row_no, _code, _name, parent, target, _rule, geom in plan:
+        parent = parent or parents.get(target)
+        if geom is None or parent not in communes.index:
+            continue
+        share = shapely.difference(geom, communes.loc[parent].geometry).area / geom.area
+        if share > 0.01:
+            out.append((row_no, share, parent))
+    return out
+
+
+WARNING_KINDS = {  # kind -> (Vietnamese, English) heading of its summary line
+    "overlap": ("cặp đơn vị chồng lấn nhau", "pairs of units overlap"),
+    "area": ("đơn vị có diện tích ghi khác diện tích vùng quá 0,5 %", "units' stated area differs from the polygon "
+             "by over 0.5 %"),
+    "outside": ("bản nằm một phần ngoài xã", "villages lie partly outside their commune"),
+}
+
+
+def warning_lines(warnings: list[dict[str, Any]], lang: str = "vi", most: int = 5,
+                  has_report: bool = False) -> list[str]:
+    """Warnings for a terminal: each kind counted, its ``most`` largest shown, the rest in the report."""
+    out = []
+    plain = [w for w in warnings if w.get("kind") not in WARNING_KINDS]
+    out += [w["vi"] if lang == "vi" else w["en"] for w in plain]
+    for kind, (vi, en) in WARNING_KINDS.items():
+        group = [w for w in warnings if w.get("kind") == kind]
+        if not group:
+            continue
+        group.sort(key=lambda w: -abs(w.get("km2") or w.get("off") or 0))
+        rest = len(group) - most
+        more_vi = f"; {rest} mục khác trong báo cáo (--report)" if rest > 0 else ""
+        more_en = f"; {rest} more in the report (--report)" if rest > 0 else ""
+        if rest > 0 and has_report:
+            more_vi, more_en = f"; {rest} mục khác trong tệp báo cáo", f"; {rest} more in the report file"
+        out.append(f"{len(group)} {vi if lang == 'vi' else en}{more_vi if lang == 'vi' else more_en}:")
+        for w in group[:most]:
+            where = f"{w.get('code') or ''} #{w['row']}".strip() if w.get("row") else ""
+            out.append(f"    {where}: {w['vi'] if lang == 'vi' else w['en']}")
+    return out
 
 
 def report_json(result: Result) -> str:

@@ -113,15 +113,27 @@ def _row_image(conn: sqlite3.Connection, table: str, where: str, params: tuple) 
 
 def record_unit_change(conn: sqlite3.Connection, import_id: int, code: str, vintage: str, op: str) -> None:
     before = _row_image(conn, "units", "code=? AND vintage=?", (code, vintage)) if op == "update" else None
-    seq = conn.execute("SELECT COUNT(*) FROM import_changes WHERE import_id=?", (import_id,)).fetchone()[0]
+    seq = _next_seq(conn, import_id)
     conn.execute("INSERT INTO import_changes VALUES (?,?,?,?,?,?)",
                  (import_id, seq, "units", op, json.dumps([code, vintage]), json.dumps(before) if before else None))
 
 
+def _next_seq(conn: sqlite3.Connection, import_id: int) -> int:
+    """The next change number (the primary key's index answers it; COUNT(*) made imports quadratic)."""
+    return conn.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM import_changes WHERE import_id=?",
+                        (import_id,)).fetchone()[0]
+
+
 def record_insert(conn: sqlite3.Connection, import_id: int, table: str, row_id: int) -> None:
-    seq = conn.execute("SELECT COUNT(*) FROM import_changes WHERE import_id=?", (import_id,)).fetchone()[0]
+    seq = _next_seq(conn, import_id)
     conn.execute("INSERT INTO import_changes VALUES (?,?,?,?,?,?)",
                  (import_id, seq, table, "insert", json.dumps([row_id]), None))
+
+
+def record_key_insert(conn: sqlite3.Connection, import_id: int, table: str, key: list[str]) -> None:
+    """An inserted row of a table keyed by its columns (crosswalk: old and new code)."""
+    conn.execute("INSERT INTO import_changes VALUES (?,?,?,?,?,?)",
+                 (import_id, _next_seq(conn, import_id), table, "insert", json.dumps(key), None))
 
 
 def finish(conn: sqlite3.Connection, import_id: int, counts: dict[str, Any], report: list[dict[str, Any]]) -> None:
@@ -152,6 +164,11 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
                 conn.execute("DELETE FROM observations WHERE id=?", (row_id,))
                 removed += 1
                 continue
+            if ch["table_name"] == "crosswalk":
+                old_code, new_code = json.loads(ch["row_key"])
+                conn.execute("DELETE FROM crosswalk WHERE old_code=? AND new_code=?", (old_code, new_code))
+                removed += 1
+                continue
             code, vintage = json.loads(ch["row_key"])
             if ch["op"] == "insert":
                 conn.execute("DELETE FROM units WHERE code=? AND vintage=?", (code, vintage))
@@ -164,8 +181,9 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
                              [before[c] for c in cols] + [code, vintage])
                 restored += 1
         conn.execute("DELETE FROM datasets WHERE id=? AND NOT EXISTS (SELECT 1 FROM units WHERE dataset_id=?)"
-                     " AND NOT EXISTS (SELECT 1 FROM observations WHERE dataset_id=?)",
-                     (f"import-{import_id}",) * 3)
+                     " AND NOT EXISTS (SELECT 1 FROM observations WHERE dataset_id=?)"
+                     " AND NOT EXISTS (SELECT 1 FROM crosswalk WHERE dataset_id=?)",
+                     (f"import-{import_id}",) * 4)
         conn.execute("UPDATE imports SET status='undone' WHERE id=?", (import_id,))
         store.refresh_screen_geometries(conn)
     return {"restored": restored, "removed": removed}

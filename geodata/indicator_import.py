@@ -166,7 +166,8 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
             skipped_totals.append(n)
             continue
         base = {"row": n, "unit_code": cell(row, "unit_code"), "unit_name": name,
-                "province": cell(row, "province"), "kind": cell(row, "kind")}
+                "province": "|".join((cell(row, "province"), cell(row, "district"))).rstrip("|"),
+                "kind": cell(row, "kind")}
         if lay.long:
             written = cell(row, "indicator")
             label_period, label = periods.find(written)
@@ -420,7 +421,7 @@ def _convert_pre2025(
     def missing(new: str, members: list[dict[str, Any]]) -> str:
         present = {m["match"].code for m in members}
         gone = sorted(olds_of[new] - present)
-        return ", ".join(f"{c} {old_names.get(c, '')}".strip() + (" (bị chia / split)" if len(new_of[c]) > 1 else "")
+        return ", ".join(f"{c} {old_names.get(c, '')}".strip() + (" (bị chia, split)" if len(new_of[c]) > 1 else "")
                          for c in gone)
 
     out, problems = [], []

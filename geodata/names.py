@@ -15,6 +15,8 @@ PREFIXES = (
     "thành phố", "thị trấn", "thị xã", "tiểu khu", "tổ dân phố", "phường", "huyện", "tỉnh", "xã", "bản",
     "thôn", "tp", "tt", "tk", "tx",
 )
+# Abbreviations that are prefixes only when followed by a dot ("P. Tân Phong", "X. Bình Lư").
+DOT_PREFIXES = ("p", "x", "tt", "tp", "tx", "b")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
           "xi": 11, "xii": 12}
 _SPACE = re.compile(r"\s+")
@@ -28,7 +30,16 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).replace("đ", "d").replace("Đ", "D")
 
 
+def _strip_dot_prefix(text: str) -> str:
+    lowered = text.lower()
+    for prefix in DOT_PREFIXES:
+        if lowered.startswith(prefix + ".") and len(lowered) > len(prefix) + 2:
+            return text[len(prefix) + 1:].strip()
+    return text
+
+
 def strip_prefix(text: str) -> str:
+    text = _strip_dot_prefix(text)
     lowered = text.lower()
     for prefix in PREFIXES:
         for candidate in (prefix, fold(prefix)):
@@ -46,6 +57,7 @@ def key(text: str) -> str:
     """Exact key: case, Unicode form, spacing, punctuation, prefix and number style normalised;
     diacritics kept (``"xã  Bình Lư"`` -> ``"bình lư"``)."""
     text = unicodedata.normalize("NFC", text or "").strip()
+    text = _strip_dot_prefix(text)
     text = _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
     text = strip_prefix(text).lower()
     text = strip_prefix(text)  # "Xã TT ..." style double prefixes

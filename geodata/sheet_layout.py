@@ -30,10 +30,11 @@ COLUMNS = {
     "measure_unit": ("đơn vị tính", "đvt", "dvt", "unit of measure", "measure_unit", "đv tính"),
     "kind": ("loại", "kind", "loai", "loại số liệu"),
     "province": ("tỉnh", "mã tỉnh", "tên tỉnh", "province", "province_code", "tinh", "ma tinh", "tỉnh/thành phố"),
+    "district": ("huyện", "tên huyện", "district", "huyện/thị xã", "huyện/thành phố", "quận/huyện"),
 }
 # Columns that carry no figures: numbering, notes, the district of a pre-2025 sheet.
 HELPERS = ("stt", "tt", "số tt", "số thứ tự", "so tt", "ghi chú", "ghi chu", "note", "notes", "remarks",
-           "huyện", "mã huyện", "tên huyện", "district", "huyện/thị xã", "thứ tự")
+           "mã huyện", "thứ tự")
 TOTAL_ROWS = ("tổng", "tổng cộng", "cộng", "tổng số", "total", "toàn tỉnh", "toàn huyện", "toàn xã", "tong cong",
               "cả tỉnh", "tổng toàn tỉnh")
 _NUMBERING = re.compile(r"^[(\[]?([0-9]{1,2}|[A-Za-z]{1,2})[)\]]?$")
@@ -42,6 +43,15 @@ _NUMBERING = re.compile(r"^[(\[]?([0-9]{1,2}|[A-Za-z]{1,2})[)\]]?$")
 def norm(header: str) -> str:
     """Header key: lower case, spacing folded, a trailing colon or '*' dropped."""
     return " ".join(str(header).strip().lower().rstrip(":*").split())
+
+
+def _loose_header(header: str) -> str:
+    """Header key with punctuation as spacing: "Xã, phường, thị trấn" = "xã phường thị trấn"."""
+    return " ".join(re.sub(r"[,;/\\()\-–.]+", " ", norm(header)).split())
+
+
+_ROLES = {k: role for role, aliases in COLUMNS.items() for a in aliases
+          for k in (_loose_header(a), names.fold(_loose_header(a)))}
 
 
 @dataclass
@@ -68,13 +78,10 @@ def _is_number(cell: str) -> bool:
 
 
 def _role(header: str, unit_column: str | None) -> str | None:
-    key = norm(header)
-    if unit_column and key == norm(unit_column):
+    key = _loose_header(header)
+    if unit_column and key == _loose_header(unit_column):
         return "unit_name"
-    for role, aliases in COLUMNS.items():
-        if key in aliases:
-            return role
-    return None
+    return _ROLES.get(key) or _ROLES.get(names.fold(key))
 
 
 def find(grid: list[list[str]], path: str, unit_column: str | None = None,

@@ -21,6 +21,7 @@ from geodata import names
 _PREFIX_TYPES = {
     "xã": "xã", "phường": "phường", "thị trấn": "thị trấn", "tt": "thị trấn", "bản": "bản", "thôn": "bản",
     "thị xã": "thị xã", "thành phố": "thành phố", "tp": "thành phố", "đặc khu": "đặc khu", "tỉnh": "tỉnh",
+    "p": "phường", "x": "xã",
 }
 RULES: tuple[tuple[str, Callable[[str], str], str], ...] = (
     ("exact", names.key, "matched"),
@@ -45,7 +46,8 @@ class Match:
 def _written_type(name: str) -> str | None:
     lowered = names.fold(name.strip().lower())
     for prefix, kind in sorted(_PREFIX_TYPES.items(), key=lambda p: -len(p[0])):
-        if lowered.startswith(names.fold(prefix) + " ") or lowered.startswith(names.fold(prefix) + "."):
+        if (lowered.startswith(names.fold(prefix) + " ") and len(prefix) > 1) or \
+                lowered.startswith(names.fold(prefix) + "."):
             return kind
     return None
 
@@ -75,6 +77,8 @@ class UnitIndex:
         for u in self.matchable:
             for rule, fn, _ in RULES:
                 self.index[rule].setdefault(fn(u["full_name"]), []).append(u)
+        self.district_keys = {(u["code"], u["vintage"]): names.key(u["full_name"])
+                              for u in self.units if u["level"] == "district"}
         provinces = [u for u in self.units if u["level"] == "province"]
         self.province_keys = {names.key(p["full_name"]): p["code"] for p in provinces}
         self.province_keys |= {p["code"]: p["code"] for p in provinces}
@@ -87,7 +91,7 @@ class UnitIndex:
         t = str(text).strip()
         return self.province_keys.get(t.zfill(2) if t.isdigit() else t) or self.province_keys.get(names.key(t))
 
-    def match(self, code: str, name: str, vintage: str, scope: str | None) -> Match:
+    def match(self, code: str, name: str, vintage: str, scope: str | None, district: str = "") -> Match:
         if code:
             for v in (vintage, "2025", "pre2025"):
                 u = self.by_code.get((code, v))
@@ -101,6 +105,10 @@ class UnitIndex:
             hits = self.index[rule].get(fn(name), [])
             if scope:
                 hits = [u for u in hits if scope in u["provinces"]]
+            if district and len(hits) > 1:  # a pre-2025 sheet's district column
+                in_district = [u for u in hits if self.district_keys.get((u["parent_code"], u["parent_vintage"]))
+                               == names.key(district)]
+                hits = in_district or hits
             preferred = [u for u in hits if u["vintage"] == vintage] or hits
             if len(preferred) > 1 and kind:
                 typed = [u for u in preferred if names.fold(u["unit_type"].lower()) == names.fold(kind)]
@@ -133,8 +141,9 @@ def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vi
     """Match (code, name, province as written) to units; returns the matches and the
     province the sheet was found to be about when none was given."""
     index = UnitIndex(conn)
-    scope_of = {w: index.province_code(w[2]) or province for w in written}
-    out = {w: index.match(w[0], w[1], vintage, scope_of[w]) for w in written}
+    scope_of = {w: index.province_code(w[2].split("|")[0]) or province for w in written}
+    district = {w: w[2].split("|")[1] if "|" in w[2] else "" for w in written}
+    out = {w: index.match(w[0], w[1], vintage, scope_of[w], district[w]) for w in written}
     inferred = None
     if not province:
         found = {m.province for w, m in out.items() if m.status in ("matched", "matched_by_rule") and not w[0]}
@@ -145,7 +154,7 @@ def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vi
             label = index.province_names.get(inferred, inferred)
             for w, m in out.items():
                 if m.status in ("ambiguous", "suggested", "unmatched") and not scope_of[w]:
-                    again = index.match(w[0], w[1], vintage, inferred)
+                    again = index.match(w[0], w[1], vintage, inferred, district[w])
                     if again.status in ("matched", "matched_by_rule"):
                         again.rule = f"{again.rule}, tỉnh của bảng / the sheet's province: {label}"
                         again.status = "matched_by_rule"

@@ -104,7 +104,7 @@ def test_match_by_name_within_parent_and_insert_new_village(db_path, tmp_path):
     assert (None, None, "inserted") in rules
     assert store.get_unit(conn, "03390-N01")["full_name"] == "Bản Mới"
     assert not [w for w in result.warnings if "outside" in w["en"]]  # all lie inside Bình Lư
-    assert any("overlaps feature 3" in w["en"] for w in result.warnings)  # the new one overlaps a village
+    assert any("overlaps 03390-N01 (#3)" in w["en"] for w in result.warnings)  # the new one overlaps a village
     imports.undo(conn, result.import_id)
     assert store.get_unit(conn, "03390-N01") is None
 
@@ -252,7 +252,7 @@ def test_cli_import_list_undo(db_path, tmp_path, monkeypatch, capsys):
     assert "already undone" in capsys.readouterr().err
 
 
-def test_village_outside_its_commune_is_reported(db_path, tmp_path):
+def test_village_outside_its_commune_is_refused_unless_allowed(db_path, tmp_path):
     conn = store.connect(db_path)
     far = gpd.GeoDataFrame(
         {"full_name": ["Bản Xa"], "parent_code": ["03390"], "code": ["03390-N02"]},
@@ -261,8 +261,54 @@ def test_village_outside_its_commune_is_reported(db_path, tmp_path):
     )
     path = tmp_path / "far.geojson"
     pyogrio.write_dataframe(far, path, driver="GeoJSON")
-    result = boundaries_import.import_boundaries(conn, path, Options(level="village"))
-    assert any("outside its commune 03390" in w["en"] for w in result.warnings)
+    conn.close()
+    before = _sha(db_path)
+    conn = store.connect(db_path)
+    with pytest.raises(imports.ImportRefused) as err:
+        boundaries_import.import_boundaries(conn, path, Options(level="village"))
+    assert "100% of the village lies outside its commune 03390" in err.value.lines("en")[0]
+    assert "--allow-outside" in err.value.lines("en")[0]
+    conn.close()
+    assert _sha(db_path) == before
+    conn = store.connect(db_path)
+    result = boundaries_import.import_boundaries(conn, path, Options(level="village", allow_outside=True))
+    assert any("100% of the village lies outside its commune 03390" in w["en"] for w in result.warnings)
+
+
+def test_crs84_file_holding_vn2000_metres_is_refused_and_the_store_unchanged(db_path, tmp_path):
+    conn = store.connect(db_path)
+    metres = _communes(conn).iloc[:3][["code", "full_name", "geometry"]].to_crs(9205)
+    path = tmp_path / "crs84_metres.geojson"
+    doc = json.loads(metres.to_json(drop_id=True))
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert pyogrio.read_info(path)["crs"] in ("OGC:CRS84", "EPSG:4326")
+    conn.close()
+    before = _sha(db_path)
+    conn = store.connect(db_path)
+    with pytest.raises(imports.ImportRefused) as err:
+        boundaries_import.import_boundaries(conn, path, Options(level="commune"))
+    (line,) = err.value.lines("en")
+    assert "are metres, probably VN-2000" in line and "vn2000:103 (Lai Châu)" in line
+    assert "là mét, có lẽ VN-2000" in err.value.lines("vi")[0]
+    conn.close()
+    assert _sha(db_path) == before
+
+
+def test_units_far_outside_viet_nam_are_refused(db_path, tmp_path):
+    conn = store.connect(db_path)
+    one = _communes(conn).iloc[:2][["code", "full_name", "geometry"]].copy()
+    one["geometry"] = one.geometry.translate(xoff=-100)  # a wrong meridian or a sign error
+    path = tmp_path / "shifted.geojson"
+    pyogrio.write_dataframe(one, path, driver="GeoJSON")
+    conn.close()
+    before = _sha(db_path)
+    conn = store.connect(db_path)
+    with pytest.raises(imports.ImportRefused) as err:
+        boundaries_import.import_boundaries(conn, path, Options(level="commune"))
+    assert "2 features/rows 1-2" in err.value.lines("en")[0] and "outside Viet Nam" in err.value.lines("en")[0]
+    conn.close()
+    assert _sha(db_path) == before
 
 
 def test_kml_and_csv_wkt_boundaries(db_path, tmp_path):

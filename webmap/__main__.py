@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from geodata import boundaries_import, catalogue_import, exports, imports, indicator_import, store
+from geodata import boundaries_import, catalogue_import, code_tables, exports, imports, indicator_import, store
 from webmap import config, figures
 
 
@@ -115,7 +115,8 @@ def _import_boundaries(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store())
     opts = boundaries_import.Options(level=args.level, vintage=args.vintage, code_field=args.code_field,
                                      name_field=args.name_field, parent_field=args.parent_field, crs=args.crs,
-                                     layer=args.layer, max_bytes=args.max_mb * 2**20)
+                                     layer=args.layer, max_bytes=args.max_mb * 2**20,
+                                     allow_outside=args.allow_outside)
     try:
         result = boundaries_import.import_boundaries(conn, Path(args.path), opts)
     except imports.ImportRefused as exc:
@@ -133,8 +134,8 @@ def _import_boundaries(args: argparse.Namespace) -> int:
     else:
         print(f"Import {result.import_id}: {c['updated']} updated, {c['inserted']} inserted, "
               f"{c['repaired']} geometries repaired")
-    for w in result.warnings:
-        print("  ! " + (w["vi"] if args.lang == "vi" else w["en"]))
+    for line in boundaries_import.warning_lines(result.warnings, args.lang, has_report=bool(args.report)):
+        print("  ! " + line)
     if args.report:
         Path(args.report).write_text(boundaries_import.report_json(result), encoding="utf-8")
     return 0
@@ -170,6 +171,29 @@ def _import_indicators(args: argparse.Namespace) -> int:
     print(indicator_import.summary(result, args.lang))
     for line in indicator_import.report_lines(result, args.lang):
         print(line)
+    return 0
+
+
+def _import_codes(args: argparse.Namespace) -> int:
+    conn = store.connect(_open_store())
+    try:
+        if args.what == "crosswalk":
+            result = code_tables.import_crosswalk(conn, Path(args.path))
+        else:
+            result = code_tables.import_codes(conn, Path(args.path), args.vintage)
+    except imports.ImportRefused as exc:
+        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
+              "Not imported: the database is unchanged.", file=sys.stderr)
+        for line in exc.lines(args.lang):
+            print("  - " + line, file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    c = result.counts
+    if args.lang == "vi":
+        print(f"Lần nhập {result.import_id}: thêm {c['inserted']}, đã có {c['existing']} ({args.path})")
+    else:
+        print(f"Import {result.import_id}: {c['inserted']} added, {c['existing']} already there ({args.path})")
     return 0
 
 
@@ -240,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     imp_b.add_argument("--parent-field")
     imp_b.add_argument("--crs", help="EPSG:<code>, vn2000:<meridian> (e.g. vn2000:103) or vn2000:utm48")
     imp_b.add_argument("--layer")
+    imp_b.add_argument("--allow-outside", action="store_true",
+                       help="accept villages that lie mostly outside their commune (the share is reported)")
     imp_b.add_argument("--report", help="write the match report (JSON)")
     imp_b.add_argument("--max-mb", type=int, default=200)
     imp_b.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
@@ -260,6 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     imp_i.add_argument("--max-mb", type=int, default=50)
     imp_i.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_i.set_defaults(func=_import_indicators)
+    imp_c = imp_root.add_parser("codes", help="a national code table (units without boundaries), e.g. "
+                                "admin_units_legacy_national.csv")
+    imp_c.add_argument("path")
+    imp_c.add_argument("--vintage", default="pre2025", choices=("2025", "pre2025"))
+    imp_c.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    imp_c.set_defaults(func=_import_codes)
+    imp_x = imp_root.add_parser("crosswalk", help="old (pre-2025) to new (2025) commune pairs")
+    imp_x.add_argument("path")
+    imp_x.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    imp_x.set_defaults(func=_import_codes)
     imps = sub.add_parser("imports", help="the import journal").add_subparsers(dest="action", required=True)
     imps.add_parser("list").set_defaults(func=_imports_list)
     undo = imps.add_parser("undo")
