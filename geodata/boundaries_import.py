@@ -632,8 +632,8 @@ def warning_lines(warnings: list[dict[str, Any]], lang: str = "vi", most: int = 
             more_vi, more_en = f"; {rest} mục khác trong tệp báo cáo", f"; {rest} more in the report file"
         out.append(f"{len(group)} {vi if lang == 'vi' else en}{more_vi if lang == 'vi' else more_en}:")
         for w in group[:most]:
-            where = f"{w.get('code') or ''} #{w['row']}".strip() if w.get("row") else ""
-            out.append(f"    {where}: {w['vi'] if lang == 'vi' else w['en']}")
+            where = f"{w.get('code') or ''} #{w['row']}: ".lstrip() if w.get("row") else ""
+            out.append(f"    {where}{w['vi'] if lang == 'vi' else w['en']}")
     return out
 
 

@@ -172,3 +172,26 @@ def test_catalogue_import_adds_aliases_and_refuses_one_that_names_two_indicators
     with pytest.raises(catalogue_import.ImportRefused) as err:
         catalogue_import.import_catalogue(conn, clash)
     assert "already names indicator poor_household_rate" in err.value.problems[0].message_en
+
+
+def test_a_partly_covered_unit_is_labelled_on_its_page_and_left_off_the_map(db_path, tmp_path):
+    from webmap import create_app
+
+    path = tmp_path / "cu.csv"
+    path.write_text("Tên xã,Tổng số hộ\nXã Bản Bo,900\n", encoding="utf-8")
+    conn = store.connect(db_path)
+    result = indicator_import.import_indicators(conn, path, Options(vintage="pre2025", period="2024"))
+    (code, scope), = conn.execute("SELECT unit_code, scope FROM observations WHERE dataset_id=? AND"
+                                  " unit_vintage='2025'", (f"import-{result.import_id}",)).fetchall()
+    assert scope.startswith("partial:") and "Xã" in scope
+    conn.close()
+    client = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client()
+    page = client.get(f"/unit/{code}").get_data(as_text=True)
+    assert "chỉ một phần đơn vị" in page and "thiếu số liệu của" in page
+    assert "part of the unit only" in client.get(f"/unit/{code}?lang=en").get_data(as_text=True)
+    from geodata import thematic
+
+    conn = store.connect(db_path, readonly=True)
+    frame = thematic.indicator_layer(conn, level="commune", parent=store.get_unit(conn, code)["parent_code"],
+                                     indicator="households", period="2024")
+    assert frame.set_index("code").loc[code, "value"] is None  # never drawn as the whole commune's value

@@ -39,6 +39,7 @@ def _template_globals() -> dict[str, Any]:
 
     return {"lang": formatting.lang(), "query_with": _query_with, "themes_nav": THEMES,
             "fmt_number": formatting.number, "source_label": formatting.source_label,
+            "scope_label": formatting.scope_label,
             "source_citation": sources.citation}
 
 

@@ -18,6 +18,23 @@ def indicator_name(indicator: dict[str, Any]) -> str:
     return indicator["name_en"] if lang() == "en" else indicator["name_vi"]
 
 
+def scope_label(scope: str | None, short: bool = False) -> str:
+    """What part of a unit a figure covers, when not the whole unit.
+
+    ``partial:<missing units>`` is a 2025 value converted from pre-2025 rows that did not
+    cover all of the unit's predecessors; ``ethnic_area:…`` is Thu Lũm's La Hủ-only rows."""
+    if not scope or scope == "unit":
+        return ""
+    if scope.startswith("partial:"):
+        missing = scope.split(":", 1)[1]
+        if short:
+            return gettext("chỉ một phần đơn vị")
+        return gettext("Chỉ một phần đơn vị: thiếu số liệu của %(missing)s", missing=missing)
+    if short:
+        return gettext("chỉ nhóm La Hủ")
+    return gettext("Số liệu chỉ của nhóm dân tộc La Hủ (bản Là Si, Là Ú Cò), không phải toàn xã")
+
+
 def number(value: float | None, unit: str | None = None) -> str:
     """``3902.9`` -> ``3.902,9`` in Vietnamese, ``3,902.9`` in English."""
     if value is None:

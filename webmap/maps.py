@@ -27,7 +27,7 @@ from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, 
 from geodata.sources import citation
 from webmap import assets
 from webmap.formatting import attribution as attribution_line
-from webmap.formatting import indicator_name, lang, number, source_label, unit_label
+from webmap.formatting import indicator_name, lang, number, scope_label, source_label, unit_label
 from webmap.map_elements import Attribution, FitView, HtmlControl, PopupsClearOfControls, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
@@ -163,8 +163,7 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
             p=number(pct), w=width)
     scope = Markup("")
     if e.get("scope", "unit") != "unit":
-        scope = Markup("<div class='scope'>{}</div>").format(
-            gettext("Số liệu chỉ của nhóm dân tộc La Hủ (bản Là Si, Là Ú Cò), không phải toàn xã"))
+        scope = Markup("<div class='scope'>{}</div>").format(scope_label(e["scope"]))
     flags = Markup("")
     if row.get("illustrative") or (actual.get("source") or {}).get("illustrative"):
         flags = Markup("<div class='illustrative'>{}</div>").format(
