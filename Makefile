@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SHARED ?= ../shared
 
-.PHONY: serve test bench lint sample chromium translations clean
+.PHONY: serve test bench lint sample national chromium translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ data/sample/sample.gpkg:
 
 sample: $(VENV)/.runtime-installed  ## rebuild the sample store from ../shared
 	$(BIN)/python scripts/build_sample_db.py --shared $(SHARED) --out data/sample/sample.gpkg
+
+national: $(VENV)/.runtime-installed data/sample/sample.gpkg  ## the whole country in instance/national.gpkg
+	$(BIN)/python scripts/import_national.py --shared $(SHARED) --out instance/national.gpkg
 
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
 # read the print figures back), gdal-bin (ogrinfo/ogr2ogr as OGC API clients and the export
