@@ -42,7 +42,7 @@ KINDS = {
 
 @dataclass
 class Options:
-    vintage: str = "2025"
+    vintage: str | None = None  # None: inferred from the sheet's units (see unit_matching.sheet_vintage)
     sheet: str | None = None
     accept_suggestions: bool = False
     weight: str | None = None  # indicator to weight rates by when merging pre-2025 units
@@ -307,9 +307,13 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     rows = sheet.rows
     problems = list(sheet.problems)
     scope = _province_scope(conn, path, opts.province)
-    found, inferred = match_units(conn, set(sheet.unit_rows), opts.vintage, scope)
+    found, inferred, vintage = match_units(conn, set(sheet.unit_rows), opts.vintage, scope)
     matches.update(found)
     notes = list(sheet.notes)
+    if opts.vintage is None and vintage == "pre2025":
+        notes.append("bảng dùng đơn vị trước 1/7/2025 (có đơn vị chỉ tồn tại trước sáp nhập), quy đổi sang đơn vị "
+                     "2025 / the sheet is keyed to pre-2025 units (some exist only before the merger); converted to "
+                     "the 2025 units")
     if inferred and any(m.rule and "tỉnh của bảng" in m.rule for m in found.values()):
         notes.append(f"tên trùng được ghép trong tỉnh của bảng ({inferred}) / repeated names matched within the "
                      f"sheet's province ({inferred})")
@@ -320,11 +324,15 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
                 "suggested": f"; gợi ý: {m.full_name} ({m.code}, điểm {m.score}) — dùng --accept-suggestions để nhận",
                 "ambiguous": f"; khớp nhiều đơn vị: {', '.join(m.candidates)} — chỉ rõ tỉnh bằng --province",
             }.get(m.status, "")
+            if m.rule == "code/name":
+                extra_vi = f"; mã này là {', '.join(m.candidates)}, khác với tên ghi trong bảng: kiểm tra mã hoặc tên"
+            extra_en_conflict = (f"; that code is {', '.join(m.candidates)}, not the name the row gives: check the "
+                                 "code or the name") if m.rule == "code/name" else ""
             extra_en = {
                 "suggested": f"; suggestion: {m.full_name} ({m.code}, score {m.score}) — use --accept-suggestions",
                 "ambiguous": f"; matches several units: {', '.join(m.candidates)} — name the province with "
                              "--province",
-            }.get(m.status, "")
+            }.get(m.status, "") + extra_en_conflict
             problems += [problem(f"không ghép được đơn vị '{m.written}'{extra_vi}",
                                  f"unit '{m.written}' could not be matched{extra_en}", row=n, field="unit") for n in at]
     for r in rows:
@@ -352,7 +360,8 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     with store.transaction(conn):
         import_id, dataset = imports.open_import(
             conn, "indicators", path,
-            {**opts.__dict__, "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred},
+            {**opts.__dict__, "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred,
+             "vintage_used": vintage},
             "Số liệu", "Figures")
         old_ids: dict[int, int] = {}
         for r in rows:

@@ -93,13 +93,7 @@ class UnitIndex:
 
     def match(self, code: str, name: str, vintage: str, scope: str | None, district: str = "") -> Match:
         if code:
-            for v in (vintage, "2025", "pre2025"):
-                u = self.by_code.get((code, v))
-                if u:
-                    rule = "code" if v == vintage else f"code ({v})"
-                    return Match(code, u["code"], v, u["full_name"], rule, 1.0,
-                                 "matched" if v == vintage else "matched_by_rule", province=u["province"])
-            return Match(code, None, None, None, None, 0, "unmatched")
+            return self._by_code(code, name, vintage)
         kind = _written_type(name)
         for rule, fn, status in RULES:
             hits = self.index[rule].get(fn(name), [])
@@ -124,6 +118,28 @@ class UnitIndex:
                               f"{self.province_names.get(u['province'], u['province'])})" for u in preferred])
         return self._fuzzy(name, vintage, scope)
 
+    def _by_code(self, code: str, name: str, vintage: str) -> Match:
+        """A code, checked against the name beside it: codes are reused across vintages
+        (03390 is Xã Bình Lư in 2025 and was Thị trấn Tam Đường), so a row whose name says
+        otherwise is taken in the vintage the name agrees with, or refused."""
+        order = [v for v in (vintage, "2025", "pre2025") if v]
+        found = [self.by_code[(code, v)] for v in dict.fromkeys(order) if (code, v) in self.by_code]
+        written = f"{code} {name}".strip()
+        if not found:
+            return Match(written, None, None, None, None, 0, "unmatched")
+        if name:
+            agree = [u for u in found if names.loose(u["full_name"]) == names.loose(name)]
+            if not agree:
+                return Match(written, None, None, None, "code/name", 0, "unmatched",
+                             [f"{u['full_name']} ({u['code']}, {u['vintage']})" for u in found])
+            found = agree
+        u = found[0]
+        rule = "code" if u["vintage"] == vintage else f"code ({u['vintage']})"
+        if name and u["vintage"] != vintage:
+            rule = f"code + name ({u['vintage']})"
+        return Match(written, u["code"], u["vintage"], u["full_name"], rule, 1.0,
+                     "matched" if u["vintage"] == vintage else "matched_by_rule", province=u["province"])
+
     def _fuzzy(self, name: str, vintage: str, scope: str | None) -> Match:
         keys = [k for k, us in self.index["accentless"].items()
                 if any(u["vintage"] == vintage and (not scope or scope in u["provinces"]) for u in us)]
@@ -136,11 +152,33 @@ class UnitIndex:
                      province=u["province"])
 
 
-def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vintage: str,
-                province: str | None = None) -> tuple[dict[tuple[str, str, str], Match], str | None]:
-    """Match (code, name, province as written) to units; returns the matches and the
-    province the sheet was found to be about when none was given."""
+def sheet_vintage(index: UnitIndex, written: set[tuple[str, str, str]]) -> tuple[str, int, int]:
+    """Which vintage a sheet is keyed to, when the user did not say: ``pre2025`` if some of its
+    units exist only before 2025 (Thị trấn Tam Đường, Xã Sơn Bình) and none only in 2025.
+    Why: a pre-2025 sheet's "Xã Bình Lư" is the old commune 03412, not the new 03390."""
+    only = {"2025": 0, "pre2025": 0}
+    for code, name, _ in written:
+        if code:
+            vintages = {v for v in ("2025", "pre2025") if (code, v) in index.by_code}
+            if name:
+                vintages = {v for v in vintages
+                            if names.loose(index.by_code[(code, v)]["full_name"]) == names.loose(name)}
+        else:
+            vintages = {u["vintage"] for u in index.index["spacing/prefix"].get(names.compact(name), [])}
+        if len(vintages) == 1:
+            only[vintages.pop()] += 1
+    chosen = "pre2025" if only["pre2025"] and not only["2025"] else "2025"
+    return chosen, only["2025"], only["pre2025"]
+
+
+def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vintage: str | None,
+                province: str | None = None) -> tuple[dict[tuple[str, str, str], Match], str | None, str]:
+    """Match (code, name, province as written) to units; returns the matches, the province
+    the sheet was found to be about when none was given, and the vintage it is keyed to
+    (``vintage``, or inferred by ``sheet_vintage`` when None)."""
     index = UnitIndex(conn)
+    if vintage is None:
+        vintage, _, _ = sheet_vintage(index, written)
     scope_of = {w: index.province_code(w[2].split("|")[0]) or province for w in written}
     district = {w: w[2].split("|")[1] if "|" in w[2] else "" for w in written}
     out = {w: index.match(w[0], w[1], vintage, scope_of[w], district[w]) for w in written}
@@ -159,4 +197,4 @@ def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vi
                         again.rule = f"{again.rule}, tỉnh của bảng / the sheet's province: {label}"
                         again.status = "matched_by_rule"
                         out[w] = again
-    return out, inferred
+    return out, inferred, vintage

@@ -195,3 +195,25 @@ def test_a_partly_covered_unit_is_labelled_on_its_page_and_left_off_the_map(db_p
     frame = thematic.indicator_layer(conn, level="commune", parent=store.get_unit(conn, code)["parent_code"],
                                      indicator="households", period="2024")
     assert frame.set_index("code").loc[code, "value"] is None  # never drawn as the whole commune's value
+
+
+def test_a_pre2025_sheet_is_recognised_without_vintage_and_reused_codes_are_checked_by_name(db_path, tmp_path):
+    path = tmp_path / "cu_khong_ghi.csv"  # "Xã Bình Lư" here is the old commune 03412, not the new 03390
+    path.write_text("Tên xã,Năm,Tổng số hộ,Số hộ nghèo\nThị trấn Tam Đường,2024,1650,25\n"
+                    "Xã Bình Lư,2024,1480,180\nXã Sơn Bình,2024,1100,190\n", encoding="utf-8")
+    conn = store.connect(db_path)
+    result = indicator_import.import_indicators(conn, path, Options())
+    assert {m.code for m in result.matches} == {"03390", "03412", "03413"} and {
+        m.vintage for m in result.matches} == {"pre2025"}
+    assert any("pre-2025 units" in n for n in result.notes)
+    rate = _values(conn, result.import_id)[("03390", "poor_household_rate", "2024")]
+    assert rate == pytest.approx(395 / 4230 * 100)
+    clash = tmp_path / "ma_sai.csv"  # 03390 with the old town's name: the row is about the old town
+    clash.write_text("Mã xã,Tên xã,Năm,Tổng số hộ\n03390,Thị trấn Tam Đường,2023,1600\n", encoding="utf-8")
+    got = indicator_import.import_indicators(conn, clash, Options())
+    assert (got.matches[0].code, got.matches[0].vintage) == ("03390", "pre2025")
+    wrong = tmp_path / "ma_ten_khac.csv"
+    wrong.write_text("Mã xã,Tên xã,Năm,Tổng số hộ\n03390,Xã Bắc Yên,2023,1600\n", encoding="utf-8")
+    with pytest.raises(imports.ImportRefused) as err:
+        indicator_import.import_indicators(conn, wrong, Options())
+    assert "that code is Xã Bình Lư (03390, 2025), Thị trấn Tam Đường (03390, pre2025)" in err.value.lines("en")[0]

@@ -273,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     imp_i = imp_root.add_parser("indicators", help="CSV or XLSX, long or wide layout, any Vietnamese encoding")
     imp_i.add_argument("path")
     imp_i.add_argument("--sheet")
-    imp_i.add_argument("--vintage", default="2025", choices=("2025", "pre2025"))
+    imp_i.add_argument("--vintage", default=None, choices=("2025", "pre2025"),
+                       help="the units the sheet is keyed to (default: inferred; pre2025 when some of its units "
+                            "exist only before the 2025 merger)")
     imp_i.add_argument("--accept-suggestions", action="store_true", help="apply fuzzy name matches too")
     imp_i.add_argument("--weight", help="indicator to weight rates by when merging pre-2025 units")
     imp_i.add_argument("--period", help="the period of a sheet that names none (2024, 2025H1, 2025Q1, 2026-2030)")
