@@ -515,7 +515,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     type_f, en_f, short_f = (_column(frame, c) for c in (TYPE_FIELDS, NAME_EN_FIELDS, SHORT_NAME_FIELDS))
     area_f = _column(frame, AREA_FIELDS)
     rows_of = {p[0]: p[0] - 1 for p in plan}
-    with store.transaction(conn):
+    with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới",
                                                  "Boundaries")
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
@@ -552,7 +552,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                 {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
             )
         store.add_units(conn, new_units)  # one insert and one extent update for the whole file
-        store.refresh_screen_geometries(conn)
+        store.refresh_screen_geometries(conn, groups={(opts.level, opts.vintage)})
         imports.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
     return Result(import_id, counts, report, warnings)
 

@@ -109,7 +109,7 @@ def import_codes(conn: sqlite3.Connection, path: Path, vintage: str) -> Result:
         raise ImportRefused(str(path), problems)
     have = {(r[0], r[1]) for r in conn.execute("SELECT level, code FROM units WHERE vintage=?", (vintage,))}
     new = [u for k, u in units.items() if k not in have]
-    with store.transaction(conn):
+    with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(conn, "codes", path, {"vintage": vintage}, "Danh mục đơn vị",
                                                  "Unit codes")
         rows_out = [{k: v for k, v in u.items() if k != "_row"} | {"dataset_id": dataset} for u in new]
@@ -145,7 +145,7 @@ def import_crosswalk(conn: sqlite3.Connection, path: Path) -> Result:
     have = {(r[0], r[1]) for r in conn.execute("SELECT old_code, new_code FROM crosswalk")}
     pairs = {(r["old_code"], r["new_code"]): r for r in rows}
     added = [(o, n, r) for (o, n), r in pairs.items() if (o, n) not in have]
-    with store.transaction(conn):
+    with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(conn, "crosswalk", path, {}, "Bảng chuyển đổi", "Crosswalk")
         for o, n, r in added:
             conn.execute("INSERT INTO crosswalk (old_code, old_vintage, new_code, new_vintage, split, is_default,"

@@ -7,14 +7,16 @@ change keeps the row as it was (JSON, geometry as hex WKB-in-GeoPackage blob).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from geodata import store
+from geodata import backups, integrity, store
 
 
 class ImportRefused(Exception):
@@ -54,6 +56,16 @@ def _ranges(rows: list[int], most: int = 12) -> str:
             runs.append([r, r])
     text = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:most])
     return text + (", …" if len(runs) > most else "")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, source: Path) -> Iterator[sqlite3.Connection]:
+    """One import: a backup of the store first (kept ``backups.KEEP`` deep), a marker while it
+    writes (so a killed import is named at the next start), one SQLite transaction."""
+    db = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    backups.backup(db)
+    with integrity.import_marker(conn, source), store.transaction(conn):
+        yield conn
 
 
 def problem(vi: str, en: str, row: int | None = None, field: str | None = None) -> dict[str, Any]:
@@ -146,8 +158,57 @@ def listing(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         "SELECT id, kind, file_name, file_sha256, created_at, status, counts FROM imports ORDER BY id")]
 
 
+def _undo_conflicts(conn: sqlite3.Connection, import_id: int, changes: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    """Why undoing ``import_id`` now would not be its inverse (empty when it would be).
+
+    A later import that changed the same rows must be undone first (restoring this import's
+    before-image would silently discard it), and units this import added may not go while
+    rows it did not add (observations, villages, crosswalk pairs, places) still point at them."""
+    problems = []
+    touched = {(ch["table_name"], ch["row_key"]) for ch in changes}
+    later: dict[int, list[str]] = {}
+    for ch in conn.execute(
+            "SELECT c.import_id, c.table_name, c.row_key FROM import_changes c JOIN imports i ON i.id = c.import_id"
+            " WHERE c.import_id > ? AND i.status = 'applied'", (import_id,)):
+        if (ch["table_name"], ch["row_key"]) in touched:
+            later.setdefault(ch["import_id"], []).append(" ".join(json.loads(ch["row_key"])[:1]))
+    for other, keys in sorted(later.items()):
+        shown = ", ".join(sorted(set(keys))[:5]) + (" …" if len(set(keys)) > 5 else "")
+        problems.append(problem(
+            f"lần nhập {other} (sau lần này) đã thay đổi cùng các dòng ({shown}): hoàn tác lần {other} trước",
+            f"import {other} (a later one) changed the same rows ({shown}): undo import {other} first"))
+    dataset = f"import-{import_id}"
+    added = {tuple(json.loads(ch["row_key"])) for ch in changes if ch["table_name"] == "units" and ch["op"] == "insert"}
+    users: dict[str, set[str]] = {}
+    for code, vintage in sorted(added):
+        checks = {
+            "observations": ("SELECT COUNT(*) FROM observations WHERE unit_code=? AND unit_vintage=? AND dataset_id<>?",
+                             (code, vintage, dataset)),
+            "units": ("SELECT code, vintage FROM units WHERE parent_code=? AND parent_vintage=?", (code, vintage)),
+            "crosswalk": ("SELECT COUNT(*) FROM crosswalk WHERE ((old_code=? AND old_vintage=?) OR (new_code=? AND"
+                          " new_vintage=?)) AND dataset_id<>?", (code, vintage, code, vintage, dataset)),
+            "places": ("SELECT COUNT(*) FROM places WHERE (commune_code=? AND commune_vintage=?) OR village_code=?",
+                       (code, vintage, code)),
+        }
+        for table, (sql, params) in checks.items():
+            if table == "units":
+                children = [tuple(r) for r in conn.execute(sql, params)]
+                if any(c not in added for c in children):
+                    users.setdefault(table, set()).add(code)
+            elif conn.execute(sql, params).fetchone()[0]:
+                users.setdefault(table, set()).add(code)
+    for table, codes in sorted(users.items()):
+        shown = ", ".join(sorted(codes)[:5]) + (f" … ({len(codes)})" if len(codes) > 5 else "")
+        problems.append(problem(
+            f"các đơn vị do lần nhập này thêm ({shown}) còn được dùng trong bảng {table}: hoàn tác hoặc xoá các "
+            "dòng đó trước",
+            f"units this import added ({shown}) are still used by rows of {table}: undo or remove those first"))
+    return problems
+
+
 def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
-    """Restore the rows an import changed, in reverse order, in one transaction."""
+    """Restore the rows an import changed, in reverse order, in one transaction; refused (with
+    the reason) when that would not be the import's inverse."""
     row = conn.execute("SELECT status FROM imports WHERE id=?", (import_id,)).fetchone()
     if row is None:
         raise ImportRefused(f"import {import_id}", [problem(f"không có lần nhập số {import_id}",
@@ -156,34 +217,35 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
         raise ImportRefused(f"import {import_id}", [problem("lần nhập này đã được hoàn tác",
                                                            "this import was already undone")])
     changes = conn.execute("SELECT * FROM import_changes WHERE import_id=? ORDER BY seq DESC", (import_id,)).fetchall()
+    conflicts = _undo_conflicts(conn, import_id, changes)
+    if conflicts:
+        raise ImportRefused(f"import {import_id}", conflicts)
     restored = removed = 0
-    with store.transaction(conn):
+    unit_keys = [json.loads(ch["row_key"]) for ch in changes if ch["table_name"] == "units"]
+    groups = {(r["level"], r["vintage"]) for k in unit_keys for r in conn.execute(
+        "SELECT level, vintage FROM units WHERE code=? AND vintage=?", k)}
+    with transaction(conn, Path(f"undo of import {import_id}")):
         for ch in changes:
+            key = json.loads(ch["row_key"])
             if ch["table_name"] == "observations":
-                (row_id,) = json.loads(ch["row_key"])
-                conn.execute("DELETE FROM observations WHERE id=?", (row_id,))
-                removed += 1
-                continue
-            if ch["table_name"] == "crosswalk":
-                old_code, new_code = json.loads(ch["row_key"])
-                conn.execute("DELETE FROM crosswalk WHERE old_code=? AND new_code=?", (old_code, new_code))
-                removed += 1
-                continue
-            code, vintage = json.loads(ch["row_key"])
-            if ch["op"] == "insert":
-                conn.execute("DELETE FROM units WHERE code=? AND vintage=?", (code, vintage))
-                removed += 1
+                removed += conn.execute("DELETE FROM observations WHERE id=?", key).rowcount
+            elif ch["table_name"] == "crosswalk":
+                removed += conn.execute("DELETE FROM crosswalk WHERE old_code=? AND new_code=?", key).rowcount
+            elif ch["op"] == "insert":
+                removed += conn.execute("DELETE FROM units WHERE code=? AND vintage=?", key).rowcount
             else:
                 before = json.loads(ch["before"])
                 before["geom"] = bytes.fromhex(before["geom"]) if before.get("geom") else None
                 cols = [c for c in before if c != "fid"]
-                conn.execute(f"UPDATE units SET {', '.join(f'{c}=?' for c in cols)} WHERE code=? AND vintage=?",
-                             [before[c] for c in cols] + [code, vintage])
-                restored += 1
+                restored += conn.execute(
+                    f"UPDATE units SET {', '.join(f'{c}=?' for c in cols)} WHERE code=? AND vintage=?",
+                    [before[c] for c in cols] + key).rowcount
         conn.execute("DELETE FROM datasets WHERE id=? AND NOT EXISTS (SELECT 1 FROM units WHERE dataset_id=?)"
                      " AND NOT EXISTS (SELECT 1 FROM observations WHERE dataset_id=?)"
                      " AND NOT EXISTS (SELECT 1 FROM crosswalk WHERE dataset_id=?)",
                      (f"import-{import_id}",) * 4)
         conn.execute("UPDATE imports SET status='undone' WHERE id=?", (import_id,))
-        store.refresh_screen_geometries(conn)
+        if groups:
+            store.refresh_screen_geometries(conn, groups=groups)
+            store.gpkg.update_extent(conn, "units")
     return {"restored": restored, "removed": removed}

@@ -357,7 +357,7 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     partial = [c for c in converted if c.get("missing")]
     notes += [f"{c['code']} {c['indicator']} {c['period']}: chỉ một phần (thiếu {c['missing']}) / partial "
               f"(missing {c['missing']})" for c in partial]
-    with store.transaction(conn):
+    with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(
             conn, "indicators", path,
             {**opts.__dict__, "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred,

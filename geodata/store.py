@@ -20,15 +20,23 @@ import shapely
 
 from geodata import gpkg, schema
 
+BUSY_TIMEOUT_S = 60.0  # a writer waits this long for another writer before giving up
+
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open the store; a read-only connection cannot change the file by accident."""
+    """Open the store; a read-only connection cannot change the file by accident.
+
+    Every connection waits for a busy store instead of failing at once (SQLite's busy
+    timeout); with the working store in WAL mode (``integrity.use_wal``) readers are
+    never blocked by a writer and writers queue."""
     path = Path(path)
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_S)
     else:
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -105,7 +113,8 @@ def add_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, A
 SCREEN_TOLERANCE_DEG = {"province": 0.002, "district": 0.001, "commune": 0.001, "village": 0.0004}
 
 
-def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str, float] | None = None) -> int:
+def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str, float] | None = None,
+                              groups: set[tuple[str, str]] | None = None) -> int:
     """Recompute the screen geometries of every unit that has a boundary.
 
     Why stored: ``coverage_simplify`` keeps the edges neighbours share (per-polygon
@@ -115,12 +124,18 @@ def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str,
     villages ~40 m); coordinates are snapped to 1e-5° (about 1 m).
     """
     tolerances = {**SCREEN_TOLERANCE_DEG, **(tolerance_deg or {})}
-    conn.execute("DELETE FROM unit_screen_geom")
-    groups = conn.execute(
-        "SELECT DISTINCT level, vintage FROM units WHERE geom IS NOT NULL"
-    ).fetchall()
+    if groups is None:  # every (level, vintage) coverage; an import passes the ones it changed
+        conn.execute("DELETE FROM unit_screen_geom")
+        todo = [tuple(r) for r in conn.execute("SELECT DISTINCT level, vintage FROM units WHERE geom IS NOT NULL")]
+    else:
+        todo = sorted(groups)
+        for level, vintage in todo:
+            conn.execute("DELETE FROM unit_screen_geom WHERE vintage=? AND code IN"
+                         " (SELECT code FROM units WHERE level=? AND vintage=?)", (vintage, level, vintage))
+        conn.execute("DELETE FROM unit_screen_geom WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.code ="
+                     " unit_screen_geom.code AND u.vintage = unit_screen_geom.vintage AND u.geom IS NOT NULL)")
     n = 0
-    for level, vintage in groups:
+    for level, vintage in todo:
         rows = conn.execute(
             "SELECT code, geom FROM units WHERE level=? AND vintage=? AND geom IS NOT NULL ORDER BY code",
             (level, vintage),
@@ -344,16 +359,27 @@ def migrate(path: str | Path, sample: str | Path) -> Path | None:
     upgrade runs on a copy that replaces the store only when every step succeeded.
     Returns the backup's path, or None when nothing was to do.
     """
+
     import shutil
 
     path, sample = Path(path), Path(sample)
     have = schema_version(path)
     if have == schema.SCHEMA_VERSION or have not in MIGRATIONS:
         return None
+    from geodata import backups
+
+    def copy(out: Path) -> None:
+        # Byte for byte when the file is all there is; through the backup API when commits
+        # may still sit in its -wal file.
+        if path.with_name(path.name + "-wal").exists():
+            backups.backup(path, out=out)
+        else:
+            shutil.copyfile(path, out)
+
     backup = path.with_name(f"{path.name}.v{have}.bak")
-    shutil.copyfile(path, backup)
+    copy(backup)
     work = path.with_name(path.name + ".migrating")
-    shutil.copyfile(path, work)
+    copy(work)
     conn = connect(work)
     try:
         conn.execute("ATTACH DATABASE ? AS sample", (str(sample),))
@@ -394,19 +420,27 @@ def check_schema(path: str | Path) -> None:
         )
 
 
-def ensure_store(path: str | Path, sample: str | Path) -> Path:
+def ensure_store(path: str | Path, sample: str | Path, notes: list[str] | None = None) -> Path:
     """Create the working store from the sample on first run; never overwrite one.
 
-    The copy goes to a temporary name first and is renamed, so a crash mid-copy
-    cannot leave a half-written store behind.
+    An existing store is first recovered and checked read-write (``integrity.open_store``:
+    an interrupted import is rolled back and named in ``notes``, a damaged file refused),
+    then upgraded if older.  The copy goes to a temporary name first and is renamed, so a
+    crash mid-copy cannot leave a half-written store behind.
     """
     import shutil
 
+    from geodata import integrity
+
     path, sample = Path(path), Path(sample)
     if path.exists():
+        recovered = integrity.open_store(path)
+        if notes is not None:
+            notes.extend(recovered)
         if sample.exists():
             migrate(path, sample)
         check_schema(path)
+        integrity.use_wal(path)
         return path
     if not sample.exists():
         raise FileNotFoundError(f"neither the store {path} nor the sample {sample} exists")
@@ -414,4 +448,5 @@ def ensure_store(path: str | Path, sample: str | Path) -> Path:
     tmp = path.with_name(path.name + ".partial")
     shutil.copyfile(sample, tmp)
     tmp.replace(path)
+    integrity.use_wal(path)
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_compress import Compress
 
-from geodata import sources, store
+from geodata import integrity, sources, store
 from webmap import config, db, formatting
 
 LOCALES = ("vi", "en")
@@ -50,9 +51,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.defaults())
     if overrides:
         app.config.update(overrides)
-    app.config["WEBMAP_DB"] = str(
-        store.ensure_store(app.config["WEBMAP_DB"], app.config["WEBMAP_SAMPLE_DB"])
-    )
+    notes: list[str] = []
+    app.config["WEBMAP_STORE_ERROR"] = None
+    try:
+        app.config["WEBMAP_DB"] = str(store.ensure_store(app.config["WEBMAP_DB"], app.config["WEBMAP_SAMPLE_DB"],
+                                                         notes))
+    except (integrity.StoreDamagedError, store.StoreVersionError, sqlite3.Error, OSError) as exc:
+        # The server still starts, to say so: /healthz and every page answer 503 with the reason.
+        app.config["WEBMAP_STORE_ERROR"] = str(exc)
+        app.logger.error("store cannot serve: %s", exc)
+    app.config["WEBMAP_RECOVERY_NOTES"] = notes
+    for note in notes:
+        app.logger.warning(note)
     app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
     Babel(app, locale_selector=_select_locale)
     Compress(app)

@@ -8,16 +8,67 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
-from geodata import boundaries_import, catalogue_import, code_tables, exports, imports, indicator_import, store
+from geodata import (
+    backups,
+    boundaries_import,
+    catalogue_import,
+    code_tables,
+    exports,
+    imports,
+    indicator_import,
+    integrity,
+    store,
+)
 from webmap import config, figures
 
 
 def _open_store() -> Path:
     cfg = config.defaults()
-    return store.ensure_store(cfg["WEBMAP_DB"], cfg["WEBMAP_SAMPLE_DB"])
+    notes: list[str] = []
+    path = store.ensure_store(cfg["WEBMAP_DB"], cfg["WEBMAP_SAMPLE_DB"], notes)
+    for note in notes:
+        print("! " + note, file=sys.stderr)
+    return path
+
+
+def _backup(args: argparse.Namespace) -> int:
+    out = backups.backup(_open_store(), args.output)
+    print(f"Đã sao lưu / backed up: {out} ({out.stat().st_size / 2**20:.1f} MB)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    cfg = config.defaults()
+    before = backups.restore(args.path, cfg["WEBMAP_DB"])
+    print(f"Đã khôi phục từ / restored from {args.path}; CSDL trước đó / the store as it was: {before}")
+    return 0
+
+
+def _failure(exc: BaseException, lang: str) -> str:
+    """A bilingual message for what can go wrong under any command (never a traceback)."""
+    text = str(exc)
+    if isinstance(exc, integrity.StoreDamagedError | store.StoreVersionError):
+        return text
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        vi, en = ("CSDL đang bận (một lần nhập khác đang chạy): chờ rồi thử lại; không có gì thay đổi.",
+                  "The store is busy (another import is running): wait and retry; nothing was changed.")
+    elif "full" in lowered or getattr(exc, "errno", None) == 28:
+        vi, en = ("Ổ đĩa đầy: giải phóng chỗ trống rồi thử lại; CSDL không thay đổi.",
+                  "The disk is full: free some space and retry; the store is unchanged.")
+    elif "readonly" in lowered or "read-only" in lowered or getattr(exc, "errno", None) in (13, 30):
+        vi, en = ("Không ghi được (ổ đĩa hoặc tệp chỉ đọc, hoặc không có quyền): CSDL không thay đổi.",
+                  "Cannot write (read-only disk or file, or no permission): the store is unchanged.")
+    elif isinstance(exc, sqlite3.DatabaseError):
+        vi, en = (f"Lỗi CSDL ({text}); không có gì thay đổi.", f"Database error ({text}); nothing was changed.")
+    else:
+        vi, en = (f"Lỗi ({type(exc).__name__}: {text}); không có gì thay đổi.",
+                  f"Error ({type(exc).__name__}: {text}); nothing was changed.")
+    return f"{vi} / {en}" if lang == "vi" else f"{en} / {vi}"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -304,11 +355,20 @@ def main(argv: list[str] | None = None) -> int:
     undo.add_argument("id", type=int)
     undo.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     undo.set_defaults(func=_imports_undo)
+    bak = sub.add_parser("backup", help="a consistent copy of the store (while the server runs)")
+    bak.add_argument("-o", "--output", help="default: backups/<name>.<time>.gpkg beside the store")
+    bak.set_defaults(func=_backup)
+    res = sub.add_parser("restore", help="replace the store with a backup (the store as it was is backed up first)")
+    res.add_argument("path")
+    res.set_defaults(func=_restore)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (store.StoreVersionError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except (integrity.StoreDamagedError, store.StoreVersionError, sqlite3.Error, OSError) as exc:
+        print(_failure(exc, getattr(args, "lang", "vi")), file=sys.stderr)
         return 2
 
 

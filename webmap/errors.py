@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -11,13 +13,19 @@ MESSAGES = {
     400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
     404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
     413: ("Tệp tải lên quá lớn.", "The uploaded file is too large."),
+    414: ("Địa chỉ (URL) quá dài.", "The address (URL) is too long."),
+    503: ("CSDL tạm thời không phục vụ được (hỏng, đang nâng cấp hoặc bận); dữ liệu không bị thay đổi. Quản trị "
+          "viên xem /healthz.", "The store cannot serve right now (damaged, being upgraded or busy); nothing was "
+          "changed. The administrator can see /healthz."),
     500: ("Máy chủ gặp lỗi; thao tác không thay đổi dữ liệu. Vui lòng thử lại hoặc báo quản trị viên.",
           "The server hit an error; nothing was changed. Please retry or tell the administrator."),
 }
 
 
-def _respond(code: int):
-    vi, en = MESSAGES.get(code, MESSAGES[500])
+def _respond(code: int, detail: str | None = None):
+    vi, en = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    if detail:
+        vi, en = f"{vi} ({detail})", f"{en} ({detail})"
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": {"code": code, "message_vi": vi, "message_en": en}}), code
     return render_template("error.html", code=code, message_vi=vi, message_en=en), code
@@ -31,6 +39,18 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return _respond(exc.code or 500)
+
+    @app.before_request
+    def store_must_serve():
+        problem = app.config.get("WEBMAP_STORE_ERROR")
+        if problem and not request.path.startswith(("/static/", "/bundle/", "/healthz")):
+            return _respond(503, problem)
+        return None
+
+    @app.errorhandler(sqlite3.DatabaseError)
+    def store_failed(exc: sqlite3.DatabaseError):
+        app.logger.error("store error on %s: %s", request.path, exc)
+        return _respond(503)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

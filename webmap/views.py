@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,13 +252,28 @@ def search_units():
 
 @bp.get("/healthz")
 def healthz():
-    conn = db.conn()
-    return jsonify({
-        "status": "ok",
-        "database": current_app.config["WEBMAP_DB"],
-        "units": store.counts_by_level(conn),
-        "observations": store.table_count(conn, "observations"),
-        "crosswalk": store.table_count(conn, "crosswalk"),
-        "indicators": store.table_count(conn, "indicators"),
-        "schema_version": store.meta(conn).get("schema_version"),
-    })
+    """The store's state for an operator: 200 when it serves, 503 with the reason when not."""
+    path = current_app.config["WEBMAP_DB"]
+    problem = current_app.config.get("WEBMAP_STORE_ERROR")
+    recovered = current_app.config.get("WEBMAP_RECOVERY_NOTES", [])
+    if problem:
+        return jsonify({"status": "unavailable", "database": path, "integrity": problem,
+                        "recovered": recovered}), 503
+    try:
+        state = db.integrity_state(path)
+        conn = db.conn()
+        body = {
+            "status": "ok" if state == "ok" else "damaged",
+            "database": path,
+            "integrity": state,
+            "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+            "recovered": recovered,
+            "units": store.counts_by_level(conn),
+            "observations": store.table_count(conn, "observations"),
+            "crosswalk": store.table_count(conn, "crosswalk"),
+            "indicators": store.table_count(conn, "indicators"),
+            "schema_version": store.meta(conn).get("schema_version"),
+        }
+    except sqlite3.DatabaseError as exc:
+        return jsonify({"status": "damaged", "database": path, "integrity": str(exc), "recovered": recovered}), 503
+    return jsonify(body), 200 if state == "ok" else 503
