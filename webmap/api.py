@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geodata import consistency, progress, schema, store
-from webmap import db
+from geodata import consistency, progress, store
+from webmap import db, params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -36,22 +36,21 @@ def _arg(name: str, required: bool = True) -> str | None:
 @bp.get("/indicators")
 def indicators():
     conn = db.conn()
-    theme = _arg("theme", required=False)
-    sql, params = "SELECT * FROM indicators", []
+    theme = params.raw("theme")
+    sql, bind = "SELECT * FROM indicators", []
     if theme:
-        sql, params = sql + " WHERE theme=?", [theme]
-    rows = [dict(r) for r in conn.execute(sql + " ORDER BY theme, code", params)]
+        sql, bind = sql + " WHERE theme=?", [theme]
+    rows = [dict(r) for r in conn.execute(sql + " ORDER BY theme, code", bind)]
     return jsonify({"count": len(rows), "indicators": rows})
 
 
 @bp.get("/progress")
 def progress_view():
     conn = db.conn()
-    indicator, period = _arg("indicator"), _arg("period")
-    vintage = _arg("vintage", required=False) or "2025"
-    if vintage not in schema.VINTAGES:
-        raise ApiError(400, f"Niên hiệu mã không hợp lệ: {vintage}", f"Unknown code vintage: {vintage}")
-    unit, level = _arg("unit", required=False), _arg("level", required=False)
+    _arg("indicator"), _arg("period")  # present, or a 400 naming the missing one
+    indicator, period = params.indicator("indicator"), params.period("period")
+    vintage = params.vintage("vintage")
+    unit, level = params.unit_code("unit"), params.level("level")
     if (unit is None) == (level is None):
         raise ApiError(400, "Cần đúng một trong hai tham số 'unit' hoặc 'level'",
                        "Give exactly one of 'unit' or 'level'")
@@ -61,9 +60,7 @@ def progress_view():
     try:
         if unit is not None:
             return jsonify(progress.evaluate(conn, unit, indicator, period, vintage=vintage))
-        if level not in schema.LEVELS:
-            raise ApiError(400, f"Cấp đơn vị không hợp lệ: {level}", f"Unknown level: {level}")
-        within = _arg("within", required=False)
+        within = params.unit_code("within")
         results = progress.evaluate_level(conn, level, indicator, period, within=within, vintage=vintage)
     except progress.UnknownCode:
         raise ApiError(404, f"Không tìm thấy đơn vị mã {unit} ({vintage})",

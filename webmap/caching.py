@@ -22,8 +22,18 @@ from flask import Response, current_app, request
 
 
 def data_version() -> tuple[int, int]:
-    st = os.stat(current_app.config["WEBMAP_DB"])
-    return st.st_mtime_ns, st.st_size
+    """The store file's identity, -wal included: in WAL mode a commit lands in the -wal file
+    and reaches the main file only at a checkpoint, so the main file alone would keep serving
+    what was cached before the commit."""
+    path = current_app.config["WEBMAP_DB"]
+    st = os.stat(path)
+    try:
+        wal = os.stat(path + "-wal")
+    except FileNotFoundError:
+        return st.st_mtime_ns, st.st_size
+    if wal.st_size == 0:  # opened, nothing written since the last checkpoint: the main file says it all
+        return st.st_mtime_ns, st.st_size
+    return max(st.st_mtime_ns, wal.st_mtime_ns), st.st_size * 1_000_003 + wal.st_size
 
 
 def last_modified() -> dt.datetime:

@@ -34,7 +34,13 @@ def _respond(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(BilingualError)
     def refused(exc: BilingualError):
-        return jsonify({"error": {"code": 400, "message_vi": exc.message_vi, "message_en": exc.message_en}}), 400
+        body = {"code": 400, "message_vi": exc.message_vi, "message_en": exc.message_en}
+        if getattr(exc, "param", None):
+            body["parameter"] = exc.param
+        if request.path.startswith(("/api/", "/figures/", "/ogc")) or request.accept_mimetypes.best == \
+                "application/json":
+            return jsonify({"error": body}), 400
+        return render_template("error.html", code=400, message_vi=exc.message_vi, message_en=exc.message_en), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,54 +1,102 @@
-"""``GET /figures/map`` and ``GET /figures/atlas``: the print figures over HTTP."""
+"""``GET /figures/map`` and ``GET /figures/atlas``: the print figures over HTTP.
+
+Why bounded: anyone can ask for a 600-dpi A3 PNG or a 40-page atlas, and each costs hundreds
+of MB and seconds to minutes.  Parameters go through ``params`` (a bad one is a 400), the
+pixel count is capped by memory (not only dpi by range), results are cached per data
+version and request, and at most ``RENDER_SLOTS`` renders run at once; a request that waits
+longer than ``RENDER_WAIT_S`` for a slot is told to retry (503, Retry-After), never queued
+without bound.
+"""
 
 from __future__ import annotations
 
 import io
+import threading
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, jsonify
 
-from webmap import db, figures
+from webmap import caching, db, figures, params
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
+RENDER_SLOTS = 2
+RENDER_WAIT_S = 20.0
+MAX_PIXELS = 36_000_000  # A4 at 600 dpi; A3 at 600 dpi (70 MP, ~280 MB as RGBA) is refused
+_slots = threading.BoundedSemaphore(RENDER_SLOTS)
+_cache = caching.LruCache(max_entries=16)
+
+
+class Busy(Exception):
+    """Every render slot is taken."""
+
 
 def _request_from_args(**overrides) -> figures.FigureRequest:
-    args = request.args
-    try:
-        dpi = int(args.get("dpi", "150"))
-    except ValueError:
-        raise figures.FigureError("dpi phải là số nguyên", "dpi must be a whole number") from None
     fields = {
-        "unit": args.get("unit", "12"), "period": args.get("period", "2025"),
-        "indicator": args.get("indicator") or None, "theme": args.get("theme") or None,
-        "paper": args.get("paper", "A4"), "orientation": args.get("orientation", "landscape"),
-        "fmt": args.get("format", "pdf"), "dpi": dpi, "title": (args.get("title") or None),
-        "lang": args.get("lang", "vi"), "colour_by": args.get("colour_by", "value"),
+        "unit": params.unit_code("unit", "12"), "period": params.period("period", "2025"),
+        "indicator": params.indicator("indicator"),
+        "theme": params.choice("theme", sorted(figures.THEMES)),
+        "paper": params.choice("paper", sorted(figures.PAPER_MM), "A4"),
+        "orientation": params.choice("orientation", ["portrait", "landscape"], "landscape"),
+        "fmt": params.choice("format", sorted(figures.FORMATS), "pdf"),
+        "dpi": params.integer("dpi", 150, 50, figures.MAX_DPI), "title": params.title("title"),
+        "lang": params.choice("lang", ["vi", "en"], "vi"), "colour_by": params.choice("colour_by", ["value", "status"],
+                                                                                      "value"),
     }
     fields.update(overrides)
-    if fields["title"] is not None and len(fields["title"]) > 200:
-        raise figures.FigureError("Tiêu đề dài quá 200 ký tự", "The title is longer than 200 characters")
     if not fields["indicator"] and not fields["theme"]:
         fields["theme"] = "population"
+    width_mm, height_mm = figures.PAPER_MM[fields["paper"]]
+    pixels = (width_mm / 25.4 * fields["dpi"]) * (height_mm / 25.4 * fields["dpi"])
+    if fields["fmt"] == "png" and pixels > MAX_PIXELS:
+        most = int((MAX_PIXELS / (width_mm / 25.4 * height_mm / 25.4)) ** 0.5)
+        raise params.ParamError("dpi", f"khổ {fields['paper']} ở {fields['dpi']} dpi quá lớn cho máy chủ; tối đa "
+                                       f"{most} dpi (hoặc dùng PDF/SVG, dạng vector)",
+                                f"{fields['paper']} at {fields['dpi']} dpi is too large for the server; at most "
+                                f"{most} dpi (or use PDF/SVG, which are vector)")
     return figures.FigureRequest(**fields)
 
+
+def _rendered(key: tuple, build):
+    def guarded():
+        if not _slots.acquire(timeout=RENDER_WAIT_S):
+            raise Busy
+        try:
+            return build()
+        finally:
+            _slots.release()
+
+    return _cache.get_or_build(key, guarded)
+
+
+@bp.errorhandler(Busy)
+def _busy(_exc: Busy):
+    return jsonify({"error": {"code": 503, "message_vi": "Máy chủ đang vẽ các bản đồ khác; thử lại sau ít giây.",
+                              "message_en": "The server is drawing other maps; retry in a few seconds."}}), 503, \
+        {"Retry-After": "10"}
 
 
 @bp.get("/map")
 def map_figure():
     req = _request_from_args()
-    data, info = figures.render(db.conn(), req)
+    data, info = _rendered(("map", tuple(sorted(req.__dict__.items()))), lambda: figures.render(db.conn(), req))
     name = f"{req.unit}_{req.resolved_indicator()}_{req.period}.{req.fmt}"
     return Response(data, mimetype=figures.FORMATS[req.fmt], headers={
-        "Content-Disposition": f'inline; filename="{name}"',
+        "Content-Disposition": params.content_disposition("inline", name),
         "X-Scale-Denominator": str(info.scale_denominator),
     })
 
 
 @bp.get("/atlas")
 def atlas():
-    req = _request_from_args(unit=request.args.get("within", "12"), fmt="pdf")
-    buf = io.BytesIO()
-    figures.render_atlas(db.conn(), req, buf)
+    req = _request_from_args(unit=params.unit_code("within", "12"), fmt="pdf")
+
+    def build() -> bytes:
+        buf = io.BytesIO()
+        figures.render_atlas(db.conn(), req, buf)
+        return buf.getvalue()
+
+    data = _rendered(("atlas", tuple(sorted(req.__dict__.items()))), build)
     name = f"atlas_{req.unit}_{req.resolved_indicator()}_{req.period}.pdf"
-    return Response(buf.getvalue(), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": params.content_disposition("attachment", name)})
+

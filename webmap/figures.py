@@ -405,12 +405,15 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     inset_ax = fig.add_axes((0.72, 0.58, 0.25, 0.28) if landscape else (0.05, 0.08, 0.30, 0.19))
     legend_ax = fig.add_axes((0.72, 0.14, 0.26, 0.42) if landscape else (0.40, 0.08, 0.55, 0.20))
     title = req.title or default_title(scene, lang)
-    fig.text(0.03 if landscape else 0.05, 0.955, title, fontsize=15, fontweight="bold", va="top", gid="title")
+    # parse_math=False: a title is plain text ("$x^{$" would start matplotlib math text and fail)
+    fig.text(0.03 if landscape else 0.05, 0.955, title, fontsize=15, fontweight="bold", va="top", gid="title",
+             parse_math=False)
     mapped = scene.mapped
     n_with = int(mapped["value"].notna().sum())
     sub = subtitle or (f"{scene.unit['full_name']} · {_period_text(scene.period, t)} · {t['showing']}: "
                        f"{len(mapped)} {t['units']}, {n_with} {'có số liệu' if lang == 'vi' else 'with data'}")
-    fig.text(0.03 if landscape else 0.05, 0.905, sub, fontsize=9.5, va="top", color="#333333", gid="subtitle")
+    fig.text(0.03 if landscape else 0.05, 0.905, sub, fontsize=9.5, va="top", color="#333333", gid="subtitle",
+             parse_math=False)
 
     extent = _fit_extent(map_ax, mapped.total_bounds)
     hill = False

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from geodata import exports
-from webmap import caching, db
+from webmap import caching, db, params
 
 bp = Blueprint("layers", __name__, url_prefix="/api/layers")
 _cache = caching.LruCache(max_entries=24)
@@ -14,14 +14,19 @@ _cache = caching.LruCache(max_entries=24)
 
 @bp.get("/<layer>.<fmt>")
 def download(layer: str, fmt: str):
-    args = request.args
-    indicators = [i for value in args.getlist("indicator") for i in value.split(",") if i]
-    params = {"level": args.get("level", "commune"), "within": args.get("within") or None,
-              "indicators": tuple(indicators), "period": args.get("period") or None, "crs": args.get("crs") or None}
-    key = (layer, fmt, tuple(sorted((k, str(v)) for k, v in params.items())))
-    result = _cache.get_or_build(key, lambda: exports.export(db.conn(), layer, fmt, **params))
+    if layer not in exports.LAYERS:
+        raise params.ParamError("layer", f"'{layer[:30]}' không có; dùng {', '.join(exports.LAYERS)}",
+                                f"'{layer[:30]}' does not exist; use {', '.join(exports.LAYERS)}")
+    if fmt not in exports.FORMATS:
+        raise params.ParamError("format", f"'{fmt[:30]}' không hỗ trợ; dùng {', '.join(sorted(exports.FORMATS))}",
+                                f"'{fmt[:30]}' is not supported; use {', '.join(sorted(exports.FORMATS))}")
+    args = {"level": params.level("level", "commune"), "within": params.unit_code("within"),
+            "indicators": params.indicator_list("indicator"), "period": params.period("period"),
+            "crs": params.crs("crs")}
+    key = (layer, fmt, tuple(sorted((k, str(v)) for k, v in args.items())))
+    result = _cache.get_or_build(key, lambda: exports.export(db.conn(), layer, fmt, **args))
     resp = Response(result.data, mimetype=result.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{result.filename}"',
+        "Content-Disposition": params.content_disposition("attachment", result.filename),
         "X-Feature-Count": str(result.features),
     })
     return caching.conditional(resp)

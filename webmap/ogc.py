@@ -25,7 +25,7 @@ import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from geodata import store
-from webmap import caching, db
+from webmap import caching, db, params
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -46,15 +46,21 @@ MAX_LIMIT = 10_000
 
 
 class OgcError(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, description_vi: str | None = None) -> None:
         super().__init__(description)
-        self.status, self.description = status, description
+        self.status, self.description, self.description_vi = status, description, description_vi or description
 
 
 @bp.errorhandler(OgcError)
 def _error(exc: OgcError):
     return jsonify({"code": "InvalidParameterValue" if exc.status == 400 else "NotFound",
-                    "description": exc.description}), exc.status
+                    "description": exc.description, "description_vi": exc.description_vi}), exc.status
+
+
+@bp.errorhandler(params.ParamError)
+def _param_error(exc: params.ParamError):
+    return jsonify({"code": "InvalidParameterValue", "description": exc.message_en,
+                    "description_vi": exc.message_vi}), 400
 
 
 @dataclass
@@ -155,7 +161,7 @@ def collections():
 
 def _known(cid: str) -> None:
     if cid not in COLLECTIONS:
-        raise OgcError(404, f"no collection '{cid}'")
+        raise OgcError(404, f"no collection '{cid[:40]}'", f"không có lớp '{cid[:40]}'")
 
 
 @bp.get("/collections/<cid>")
@@ -164,38 +170,25 @@ def collection(cid: str):
     return _json(_collection_doc(cid))
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise OgcError(400, f"'{name}' must be an integer") from None
-    if not low <= value <= high:
-        raise OgcError(400, f"'{name}' must be between {low} and {high}")
-    return value
-
-
 @bp.get("/collections/<cid>/items")
 def items(cid: str):
     _known(cid)
     coll = _load(cid)
-    limit = _int("limit", 10, 1, MAX_LIMIT)
-    offset = _int("offset", 0, 0, 10**9)
+    limit = params.integer("limit", 10, 1, MAX_LIMIT)
+    offset = params.integer("offset", 0, 0, 10**9)
     mask = np.ones(len(coll.ids), dtype=bool)
-    if "bbox" in request.args:
-        try:
-            minx, miny, maxx, maxy = (float(v) for v in request.args["bbox"].split(","))
-        except ValueError:
-            raise OgcError(400, "'bbox' must be four numbers: minx,miny,maxx,maxy") from None
+    box = params.bbox("bbox")
+    if box is not None:
+        minx, miny, maxx, maxy = box
         b = coll.bboxes
         mask &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
     for name, value in request.args.items():
         if name in ("bbox", "limit", "offset", "f"):
             continue
         if name not in PROPERTIES:
-            raise OgcError(400, f"unknown parameter '{name}'; filterable properties: {', '.join(PROPERTIES)}")
+            raise OgcError(400, f"unknown parameter '{name[:40]}'; filterable properties: {', '.join(PROPERTIES)}",
+                           f"tham số '{name[:40]}' không có; lọc được theo: {', '.join(PROPERTIES)}")
+        value = params.raw(name) or ""
         mask &= np.array([str(p[name]) == value for p in coll.props], dtype=bool)
     matched = np.flatnonzero(mask)
     page = matched[offset:offset + limit]
@@ -225,7 +218,8 @@ def item(cid: str, fid: str):
     try:
         i = coll.ids.index(fid)
     except ValueError:
-        raise OgcError(404, f"no feature '{fid}' in '{cid}'") from None
+        raise OgcError(404, f"no feature '{fid[:40]}' in '{cid}'",
+                       f"không có đối tượng '{fid[:40]}' trong '{cid}'") from None
     feature = json.loads(coll.features[i])
     feature["links"] = [
         {"href": url_for("ogc.item", cid=cid, fid=fid, _external=True), "rel": "self", "type": GEOJSON},

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from markupsafe import Markup
 
 from geodata import progress, search, store, thematic, view_scale
-from webmap import assets, caching, db
+from webmap import assets, caching, db, params
 from webmap.formatting import lang
 from webmap.map_elements import FitView
 from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, thematic_map
@@ -116,18 +116,16 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     indicator = store.indicator(conn, indicator_code)
     if indicator is None:
         abort(404)
-    unit = store.get_unit(conn, request.args.get("unit", default_unit))
+    unit = store.get_unit(conn, params.unit_code("unit", default_unit))
     if unit is None:
         abort(404)
     periods = _periods(conn, indicator_code) or [default_period or "2025"]
     with_values = thematic.periods(conn, indicator_code)  # periods that have actuals, not only targets
-    period = request.args.get("period") or default_period or (with_values or periods)[-1]
+    period = params.period("period") or default_period or (with_values or periods)[-1]
     if period not in periods:
         periods = sorted({*periods, period})
-    colour_by = request.args.get("colour", "value")
-    scheme = request.args.get("scheme", "natural_breaks")
-    if colour_by not in COLOUR_BY or scheme not in SCHEMES:
-        abort(400)
+    colour_by = params.choice("colour", list(COLOUR_BY), "value")
+    scheme = params.choice("scheme", list(SCHEMES), "natural_breaks")
     units, outline = _page_units(conn, unit)
     try:
         evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
@@ -166,7 +164,7 @@ def home():
 def theme_map(theme: str):
     if theme not in THEMES:
         abort(404)
-    code = request.args.get("indicator") or THEMES[theme]["indicators"][0]
+    code = params.indicator("indicator") or THEMES[theme]["indicators"][0]
     if code not in THEMES[theme]["indicators"]:
         abort(404)
     return render_map(theme, code)
@@ -245,7 +243,7 @@ def screen_geometry(code: str):
 
 @bp.get("/api/search")
 def search_units():
-    q = request.args.get("q", "")[:100]
+    q = (params.raw("q") or "")[:100]
     results = search.search(db.conn(), q, limit=10)
     return jsonify({"query": q, "count": len(results), "results": results})
 
