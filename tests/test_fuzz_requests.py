@@ -146,3 +146,6 @@ def test_the_414_and_ogc_errors_are_bilingual(fuzz_client):
     assert resp.status_code == 404 and resp.get_json()["description_vi"].startswith("không có lớp")
     resp = fuzz_client.get("/api/progress?" + "x" * 10)
     assert resp.status_code == 400
+    resp = fuzz_client.get("/?q=" + "x" * 9000)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 414 and "Địa chỉ (URL) quá dài" in page and "too long" in page

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from geodata.errors import BilingualError
 
+MAX_URL = 8192
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
     404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
@@ -45,6 +46,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return _respond(exc.code or 500)
+
+    @app.before_request
+    def address_not_too_long():
+        # Our own limit, below the server's, so the answer is this bilingual page and not the
+        # server's English one.
+        if len(request.full_path) > MAX_URL:
+            return _respond(414)
+        return None
 
     @app.before_request
     def store_must_serve():
