@@ -151,10 +151,10 @@ def test_crosswalk_layer(client):
 
 
 @pytest.mark.parametrize(("query", "words"), [
-    ("units.doc?within=12", "Unsupported format"),
+    ("units.doc?within=12", "Parameter 'format': 'doc' is not supported"),
     ("units.geojson?within=12&crs=vn2000", "Only GeoPackage and Shapefile"),
     ("units.gpkg?crs=vn2000", "several provinces"),
-    ("roads.gpkg", "Unknown layer"),
+    ("roads.gpkg", "Parameter 'layer': 'roads' does not exist"),
     ("units.csv?indicator=population_density", "'period' is needed"),
     ("units.csv?within=99999", "No unit"),
     ("crosswalk.gpkg", "no geometry"),
