@@ -74,7 +74,8 @@ def fuzz_client(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("fuzz") / "webmap.gpkg"
     shutil.copyfile(SAMPLE, db)
-    app = create_app({"WEBMAP_DB": str(db), "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+    app = create_app({"WEBMAP_DB": str(db), "TESTING": False, "PROPAGATE_EXCEPTIONS": False,
+                      "WEBMAP_RENDER_ISOLATED": False})  # the stub below must be what draws
     mp = pytest.MonkeyPatch()
     # A real atlas takes tens of seconds; its parameters are validated before this is reached.
     mp.setattr(figures, "render_atlas", lambda conn, req, out: out.write(b"%PDF-1.4 fuzz\n") and 1)

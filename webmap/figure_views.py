@@ -13,9 +13,9 @@ from __future__ import annotations
 import io
 import threading
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
-from webmap import caching, db, figures, params
+from webmap import caching, db, figures, params, render_pool
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
@@ -75,10 +75,37 @@ def _busy(_exc: Busy):
         {"Retry-After": "10"}
 
 
+@bp.errorhandler(render_pool.RenderTimeout)
+def _timeout(_exc: render_pool.RenderTimeout):
+    return jsonify({"error": {"code": 503, "message_vi": "Vẽ bản đồ quá thời gian cho phép và đã dừng; thử khổ nhỏ "
+                              "hơn, dpi thấp hơn hoặc dùng lệnh 'webmap atlas'.", "message_en": "Drawing took longer "
+                              "than allowed and was stopped; try a smaller paper, a lower dpi or the 'webmap atlas' "
+                              "command."}}), 503
+
+
+@bp.errorhandler(render_pool.RenderTooLarge)
+def _too_large(_exc: render_pool.RenderTooLarge):
+    return jsonify({"error": {"code": 400, "parameter": "dpi", "message_vi": "Bản đồ cần nhiều bộ nhớ hơn mức cho "
+                              "phép; giảm dpi hoặc khổ giấy, hoặc dùng PDF/SVG.", "message_en": "The figure needs more "
+                              "memory than allowed; lower the dpi or the paper size, or use PDF/SVG."}}), 400
+
+
+def _draw(kind: str, req: figures.FigureRequest):
+    """In a child process with a memory and time budget, unless the app says in-process
+    (``WEBMAP_RENDER_ISOLATED = False``, for tests that stub the drawing)."""
+    if current_app.config.get("WEBMAP_RENDER_ISOLATED", True):
+        return render_pool.render(current_app.config["WEBMAP_DB"], kind, req)
+    if kind == "map":
+        return figures.render(db.conn(), req)
+    buf = io.BytesIO()
+    figures.render_atlas(db.conn(), req, buf)
+    return buf.getvalue(), None
+
+
 @bp.get("/map")
 def map_figure():
     req = _request_from_args()
-    data, info = _rendered(("map", tuple(sorted(req.__dict__.items()))), lambda: figures.render(db.conn(), req))
+    data, info = _rendered(("map", tuple(sorted(req.__dict__.items()))), lambda: _draw("map", req))
     name = f"{req.unit}_{req.resolved_indicator()}_{req.period}.{req.fmt}"
     return Response(data, mimetype=figures.FORMATS[req.fmt], headers={
         "Content-Disposition": params.content_disposition("inline", name),
@@ -89,13 +116,7 @@ def map_figure():
 @bp.get("/atlas")
 def atlas():
     req = _request_from_args(unit=params.unit_code("within", "12"), fmt="pdf")
-
-    def build() -> bytes:
-        buf = io.BytesIO()
-        figures.render_atlas(db.conn(), req, buf)
-        return buf.getvalue()
-
-    data = _rendered(("atlas", tuple(sorted(req.__dict__.items()))), build)
+    data, _ = _rendered(("atlas", tuple(sorted(req.__dict__.items()))), lambda: _draw("atlas", req))
     name = f"atlas_{req.unit}_{req.resolved_indicator()}_{req.period}.pdf"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": params.content_disposition("attachment", name)})
