@@ -121,6 +121,27 @@ def _resolve_headings(headings: dict[str, str], vocab: vocabulary.Vocabulary, op
     return out, problems
 
 
+# Measurement units of things that are counted: a count is a whole number, never negative.
+COUNT_UNITS = {"households", "persons", "villages", "communes", "works", "schools", "pupils", "enterprises",
+               "cooperatives", "projects", "events", "permits", "decisions", "products", "sites", "groups", "cases",
+               "visits", "inspections", "patients"}
+
+
+def _implausible(number: float, written: str, unit: str | None) -> tuple[str, str] | None:
+    """Why a number cannot be what the sheet means, for its indicator's unit (or None).
+
+    Why: "4,230" households reads as 4,23 in Vietnamese (the comma is the decimal mark); a rate
+    of 9340 % or -5 households is a typing or format error, never a figure to store."""
+    if unit in COUNT_UNITS and (number < 0 or number != int(number)):
+        return (f"'{written}' không phải số đếm ({unit}): phải là số nguyên không âm; nếu là hàng nghìn, ghi "
+                f"{int(number * 1000) if number < 1000 else int(number)} hoặc dùng dấu chấm (4.230)",
+                f"'{written}' is not a count ({unit}): it must be a whole number, not negative; for thousands "
+                "write it without a separator or with a dot (4.230)")
+    if unit and unit.split(";")[0].strip() == "%" and not 0 <= number <= 100:
+        return (f"'{written}' không phải tỷ lệ phần trăm (0-100)", f"'{written}' is not a percentage (0-100)")
+    return None
+
+
 @dataclass
 class Sheet:
     rows: list[dict[str, Any]]
@@ -205,6 +226,7 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
     for written, p in heading_problems.items():  # named on every row (long) or on the header row (wide)
         at = sorted({r["row"] for r in raw if r["indicator"] == written}) if lay.long else [lay.first_data_row]
         problems += [{**p, "row": n} for n in at]
+    units_of = {row[0]: row[1] for row in conn.execute("SELECT code, measure_unit FROM indicators")}
     rows = []
     for r in raw:
         m = matched.get(r["indicator"])
@@ -223,6 +245,10 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
                                     row=r["row"], field=r["value_field"]))
             continue
         if r["number"] is None:
+            continue
+        doubt = _implausible(r["number"], r["value"], units_of.get(m.code) or units_of.get(m.code.split("__")[0]))
+        if doubt:
+            problems.append(problem(*doubt, row=r["row"], field=r["value_field"]))
             continue
         try:
             p = _period(r["period"]) if r["period"] else None

@@ -43,13 +43,16 @@ def parse_number(text: str | float | int | None) -> float | None:
     return float(t)
 
 
-def _cell_text(value: object) -> str:
-    """An Excel cell as text that ``parse_number`` reads back to the same number.
+def _cell_text(value: object, number_format: str | None = None) -> str:
+    """An Excel cell as text that ``parse_number`` reads back to the number the sheet shows.
 
     Why: ``str(9.345)`` is "9.345", which Vietnamese reading takes for nine thousand three
-    hundred and forty-five; a number typed as a number keeps a decimal comma instead."""
+    hundred and forty-five; a number typed as a number keeps a decimal comma instead.  A cell
+    formatted as a percentage holds 0.0934 and shows 9,34 %: it is read as shown."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and number_format and "%" in number_format:
+        return _cell_text(round(value * 100, 10)) + "%"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -95,7 +98,8 @@ def read_grid(path: Path, sheet: str | None = None, max_bytes: int = 50 * 2**20)
                 ],
             )
         ws = book[sheet] if sheet else book.worksheets[0]
-        grid = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
+        grid = [[_cell_text(getattr(c, "value", None), getattr(c, "number_format", None)) for c in row]
+                for row in ws.iter_rows()]
         book.close()
         return grid, f"xlsx:{ws.title}"
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):

@@ -217,3 +217,22 @@ def test_a_pre2025_sheet_is_recognised_without_vintage_and_reused_codes_are_chec
     with pytest.raises(imports.ImportRefused) as err:
         indicator_import.import_indicators(conn, wrong, Options())
     assert "that code is Xã Bình Lư (03390, 2025), Thị trấn Tam Đường (03390, pre2025)" in err.value.lines("en")[0]
+
+
+def test_numbers_are_read_as_the_sheet_shows_them_and_implausible_ones_refused(db_path, tmp_path):
+    path = tmp_path / "phan_tram.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Tên xã", "Năm", "Tỷ lệ hộ nghèo", "Tổng số hộ"])
+    ws.append(["Xã Bình Lư", 2024, 0.0934, 4230])
+    ws["C2"].number_format = "0.00%"  # Excel holds 0.0934 and shows 9,34 %
+    wb.save(path)
+    conn = store.connect(db_path)
+    result = indicator_import.import_indicators(conn, path, Options())
+    assert _values(conn, result.import_id)[("03390", "poor_household_rate", "2024")] == pytest.approx(9.34)
+    bad = tmp_path / "sai.csv"
+    bad.write_text('Tên xã,Năm,Tổng số hộ,Tỷ lệ hộ nghèo\nXã Bình Lư,2024,"4,230",934\n', encoding="utf-8")
+    with pytest.raises(imports.ImportRefused) as err:
+        indicator_import.import_indicators(conn, bad, Options())
+    text = "\n".join(err.value.lines("en"))
+    assert "'4,230' is not a count (households)" in text and "'934' is not a percentage (0-100)" in text
