@@ -10,6 +10,8 @@ meridian (Thông tư 973/2001/TT-TCĐC).
 
 from __future__ import annotations
 
+import math
+
 from pyproj import CRS
 
 # Central meridians of the provincial TM-3 zones (degrees), by 2025 province code.
@@ -38,12 +40,23 @@ def vn2000_tm3(meridian: float) -> CRS:
     )
 
 
-def province_crs(province_code: str) -> CRS:
-    """The province's own VN-2000 TM-3 zone (where its maps are true to scale)."""
-    meridian = PROVINCE_MERIDIANS.get(province_code)
-    if meridian is None:
+def province_meridian(province_code: str, centroid_lon: float | None = None) -> tuple[float, bool]:
+    """The central meridian of a province's VN-2000 TM-3 zone, and whether it is the official one.
+
+    Why a fallback: the official meridians (Thông tư 973/2001/TT-TCĐC) are known here for the two
+    sample provinces, and the 2025 merged provinces have none of their own yet.  Any other
+    province gets the 15′ meridian nearest its centroid: TM-3 with k = 0.9999 keeps the scale
+    within 0.03 % across the province, and figures and exports say it is not the official zone."""
+    if province_code in PROVINCE_MERIDIANS:
+        return PROVINCE_MERIDIANS[province_code], True
+    if centroid_lon is None or not math.isfinite(centroid_lon):
         raise KeyError(f"no VN-2000 TM-3 meridian known for province {province_code}")
-    return vn2000_tm3(meridian)
+    return round(centroid_lon * 4) / 4, False
+
+
+def province_crs(province_code: str, centroid_lon: float | None = None) -> CRS:
+    """The province's own VN-2000 TM-3 zone (where its maps are true to scale)."""
+    return vn2000_tm3(province_meridian(province_code, centroid_lon)[0])
 
 
 def meridian_label(meridian: float) -> str:

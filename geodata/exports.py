@@ -185,7 +185,13 @@ def _target_crs(frame: gpd.GeoDataFrame, fmt: str, crs: str | None, conn: sqlite
         if len(provinces) != 1:
             raise ExportError("Lớp trải trên nhiều tỉnh: chọn 'within' một tỉnh hoặc chỉ rõ múi (vn2000:103)",
                               "The layer spans several provinces: filter 'within' one, or name the zone (vn2000:103)")
-        return vncrs.province_crs(provinces.pop())
+        province = provinces.pop()
+        try:
+            return vncrs.province_crs(province, store.centroid_lon(conn, province))
+        except KeyError:
+            raise ExportError(f"Tỉnh {province} không có ranh giới để chọn múi chiếu: chỉ rõ múi (vn2000:105.5)",
+                              f"Province {province} has no boundary to pick a zone from: name one (vn2000:105.5)"
+                              ) from None
     if crs.lower().startswith("vn2000:"):
         try:
             return vncrs.vn2000_tm3(float(crs.split(":", 1)[1]))

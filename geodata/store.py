@@ -195,6 +195,13 @@ def get_unit(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> dict
     return dict(row) if row else None
 
 
+def centroid_lon(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> float | None:
+    """The longitude of a unit's centroid (None without a boundary): picks a province's TM-3 zone."""
+    row = conn.execute("SELECT geom FROM units WHERE code=? AND vintage=?", (code, vintage)).fetchone()
+    geom = gpkg.decode(row["geom"]) if row and row["geom"] else None
+    return float(geom.centroid.x) if geom is not None and not geom.is_empty else None
+
+
 def units_frame(
     conn: sqlite3.Connection,
     *,

@@ -62,14 +62,16 @@ TEXT = {
                            "không phải số liệu chính thức.",
            "north": "B", "status": "Tình trạng so với mục tiêu", "neighbours": "Đơn vị lân cận",
            "showing": "Thể hiện", "units": "đơn vị", "atlas": "Tập bản đồ", "overview": "Toàn tỉnh",
-           "value": "Giá trị", "target": "Mục tiêu", "pages": "trang", "contents": "Gồm"},
+           "value": "Giá trị", "target": "Mục tiêu", "pages": "trang", "contents": "Gồm",
+           "zone_nearest": "kinh tuyến gần tâm tỉnh nhất; chưa có kinh tuyến trục chính thức của tỉnh trong dữ liệu"},
     "en": {"map_of": "Map of", "year": "", "h1": "first half of", "q1": "first quarter of",
            "no_data": "No data", "source": "Source", "made": "Made on", "crs": "Reference system",
            "crs_text": "VN-2000, 3° TM zone, central meridian {m}, k = 0.9999 ({code})",
            "illustrative": "Note: village boundaries and village values are illustrative (made up), not official.",
            "north": "N", "status": "Status against target", "neighbours": "Neighbouring units",
            "showing": "Showing", "units": "units", "atlas": "Atlas", "overview": "Whole province",
-           "value": "Value", "target": "Target", "pages": "pages", "contents": "Contains"},
+           "value": "Value", "target": "Target", "pages": "pages", "contents": "Contains",
+           "zone_nearest": "the meridian nearest the province's centre; its official meridian is not in the data"},
 }
 
 
@@ -169,6 +171,7 @@ class Scene:
     datasets: dict[str, dict[str, Any]]
     statuses: dict[str, str] = field(default_factory=dict)
     class_values: list[float | None] | None = None  # an atlas classifies once, for every page
+    zone: tuple[float, bool] = (0.0, True)  # central meridian, and whether it is the official one
 
 
 def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance_m: float = 20.0) -> Scene:
@@ -182,7 +185,8 @@ def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance
         raise FigureError(f"Chỉ tiêu '{code}' không có trong danh mục", f"Indicator '{code}' is not in the catalogue")
     province = _province_of(conn, unit)
     try:
-        fig_crs = vncrs.province_crs(province["code"])
+        zone = vncrs.province_meridian(province["code"], store.centroid_lon(conn, province["code"]))
+        fig_crs = vncrs.vn2000_tm3(zone[0])
     except KeyError:
         raise FigureError(f"Chưa có múi chiếu VN-2000 cho tỉnh {province['full_name']}",
                           f"No VN-2000 zone known for {province['full_name']}") from None
@@ -208,7 +212,7 @@ def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance
     provinces = store.units_frame(conn, level="province", screen=True).to_crs(fig_crs)
     scene = Scene(unit=unit, province=province, indicator=indicator, period=req.period, crs=fig_crs,
                   mapped=mapped, neighbours=neighbours, provinces=provinces,
-                  datasets={d["id"]: d for d in store.datasets(conn)})
+                  datasets={d["id"]: d for d in store.datasets(conn)}, zone=zone)
     if req.colour_by == "status":
         for c in mapped["code"]:
             scene.statuses[c] = progress.evaluate(conn, c, code, req.period)["status"]
@@ -467,11 +471,12 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     used = set(mapped["dataset_id"]) | set(mapped["value_dataset_id"].dropna())
     sources = "; ".join((lang == "en" and scene.datasets[d].get("attribution_en")) or scene.datasets[d]["attribution"]
                         for d in sorted(used) if d in scene.datasets)
-    meridian = vncrs.PROVINCE_MERIDIANS[scene.province["code"]]
+    meridian, official = scene.zone
     epsg = scene.crs.to_epsg()
     lines = [f"{t['source']}: {sources}",
              f"{t['crs']}: " + t["crs_text"].format(m=vncrs.meridian_label(meridian),
                                                    code=f"EPSG:{epsg}" if epsg else "towgs84")
+             + ("" if official else f" ({t['zone_nearest']})")
              + f" · {t['made']}: {dt.date.today().isoformat()} · webmap"]
     if illustrative:
         lines.append(t["illustrative"])
@@ -529,7 +534,7 @@ def atlas_pages(conn: sqlite3.Connection, req: FigureRequest) -> Iterator[tuple[
             neighbours=pd.concat([all_units[all_units["code"] != row["code"]], overview.neighbours]),
             provinces=overview.provinces, datasets=overview.datasets,
             statuses={row["code"]: overview.statuses.get(row["code"], "no_data")},
-            class_values=list(all_units["value"]),
+            class_values=list(all_units["value"]), zone=overview.zone,
         )
         page_req = FigureRequest(**{**req.__dict__, "unit": row["code"], "indicator": code, "title": None})
         ev = progress.evaluate(conn, row["code"], code, req.period)
