@@ -63,6 +63,7 @@ bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench
 	$(BIN)/python scripts/bench_home.py
 	$(BIN)/python scripts/bench_figures.py
 	$(BIN)/python scripts/bench_exports.py
+	$(BIN)/python scripts/bench_server.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webmap/translations/messages.pot --no-location --sort-output --project webmap .

@@ -75,8 +75,15 @@ def _serve(args: argparse.Namespace) -> int:
     from webmap import create_app
 
     app = create_app()
-    print(f"Bản đồ đang chạy tại / serving at http://{args.host}:{args.port}/  (CSDL/DB: {app.config['WEBMAP_DB']})")
-    app.run(host=args.host, port=args.port, threaded=True)
+    kind = "Werkzeug (dev)" if args.dev else "gunicorn"
+    print(f"Bản đồ đang chạy tại / serving at http://{args.host}:{args.port}/  (CSDL/DB: {app.config['WEBMAP_DB']};"
+          f" {kind})", flush=True)
+    if args.dev:
+        app.run(host=args.host, port=args.port, threaded=True)
+    else:
+        from webmap import server
+
+        server.serve(app, args.host, args.port)
     return 0
 
 
@@ -272,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmap")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the map (Werkzeug; use a WSGI server in production)")
+    serve = sub.add_parser("serve", help="serve the map (gunicorn: 2 workers × 4 threads; --dev for Werkzeug)")
+    serve.add_argument("--dev", action="store_true", help="Werkzeug's development server (reloads nothing)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     serve.set_defaults(func=_serve)
