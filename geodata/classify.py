@@ -49,6 +49,7 @@ class Classes:
 
 
 PERCENT_BINS = [20.0, 40.0, 60.0, 80.0, 100.0]
+JENKS_SAMPLE = 600  # above this many values, natural breaks are found on a quantile sample
 
 
 def classify(values: Sequence[float | None], scheme: str = "natural_breaks", k: int = 5,
@@ -78,6 +79,17 @@ def classify(values: Sequence[float | None], scheme: str = "natural_breaks", k: 
     if k == 1:
         bounds = [float(data.max())]
         classes = np.zeros(len(data), dtype=int)
+    elif scheme == "natural_breaks" and len(data) > JENKS_SAMPLE:
+        # Fisher-Jenks is quadratic in pure Python (21 s for the 3,321 communes); breaks found on
+        # an evenly spaced quantile sample are deterministic and within a class or so of the
+        # full result, then every value is classed against them.
+        sample = np.quantile(data, np.linspace(0, 1, JENKS_SAMPLE))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            result = SCHEMES[scheme](sample, k=k)
+        bounds = [float(b) for b in result.bins]
+        bounds[-1] = float(data.max())
+        classes = np.minimum(np.searchsorted(np.array(bounds), data, side="left"), len(bounds) - 1)
     else:
         with warnings.catch_warnings():  # "Numba not installed": fine at commune scale
             warnings.simplefilter("ignore", UserWarning)
