@@ -188,3 +188,13 @@ def test_script_in_a_name_is_text_everywhere(db_path, artifacts):
         assert evil in page.inner_text(".breadcrumb")
         page.screenshot(path=str(artifacts / "escaped_name.png"))
     assert dialogs == [] and traffic.console_errors == []
+
+
+def test_the_country_page_shows_the_provinces_and_drills_down(client):
+    import json
+
+    page = client.get("/country").get_data(as_text=True)
+    shown = [json.dumps(t)[1:-1] for t in ("Tỉnh Lai Châu", "Tỉnh Sơn La", "Xem các xã")]  # as in the map's JSON
+    assert page.count("unit-popup") == 2 and all(t in page for t in shown) and "unit=12" in page
+    province = client.get("/?unit=12").get_data(as_text=True)
+    assert "unit=VN" in province and "Việt Nam" in province  # the breadcrumb goes up to the country

@@ -177,7 +177,8 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
     if layer.drill and row["code"] in layer.drill:
         args = {**(layer.link_args or {}), "unit": row["code"]}
         links.append(Markup("<a class='drill' href='?{}'>{}</a>").format(
-            "&".join(f"{k}={v}" for k, v in args.items() if v), gettext("Xem các bản")))
+            "&".join(f"{k}={v}" for k, v in args.items() if v),
+            gettext("Xem các xã") if row.get("level") == "province" else gettext("Xem các bản")))
     return Markup(
         "<div class='unit-popup' data-code='{code}'><strong>{name}</strong>"
         "<div class='meta'>{code_label}: {code} ({vintage}) · {level}</div>"

@@ -25,6 +25,18 @@ bp = Blueprint("maps", __name__)
 HOME = {"unit": "12", "indicator": "population_density", "period": "2025"}
 
 
+# The country: not a row of the store (its level is not a unit level), the page above the provinces.
+COUNTRY = {"code": "VN", "vintage": "2025", "level": "country", "unit_type": "Quốc gia", "name": "Việt Nam",
+           "full_name": "Việt Nam", "name_en": "Viet Nam", "parent_code": None, "parent_vintage": None,
+           "area_km2": None, "illustrative": 0, "dataset_id": None, "note": None}
+
+
+def _unit(conn, code: str | None) -> dict[str, Any] | None:
+    if code == COUNTRY["code"]:
+        return COUNTRY
+    return store.get_unit(conn, code) if code else None
+
+
 def _ancestors(conn, unit: dict[str, Any]) -> list[dict[str, Any]]:
     chain = [unit]
     while chain[-1].get("parent_code"):
@@ -32,6 +44,8 @@ def _ancestors(conn, unit: dict[str, Any]) -> list[dict[str, Any]]:
         if parent is None:
             break
         chain.append(parent)
+    if chain[-1]["level"] == "province":
+        chain.append(COUNTRY)
     return list(reversed(chain))
 
 
@@ -62,6 +76,9 @@ _geometries = caching.LruCache(max_entries=64)
 def _page_units(conn, unit: dict[str, Any]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The units a page about ``unit`` colours (its children, or itself when it has
     none with a boundary) and its own outline, both at the stored screen resolution."""
+    if unit["level"] == "country":
+        units = store.units_frame(conn, level="province", screen=True)
+        return units, units.iloc[0:0]
     child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
     units = store.units_frame(conn, level=child_level, parent=unit["code"], screen=True) if child_level else None
     siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
@@ -116,7 +133,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     indicator = store.indicator(conn, indicator_code)
     if indicator is None:
         abort(404)
-    unit = store.get_unit(conn, params.unit_code("unit", default_unit))
+    unit = _unit(conn, params.unit_code("unit", default_unit))
     if unit is None:
         abort(404)
     periods = _periods(conn, indicator_code) or [default_period or "2025"]
@@ -142,6 +159,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
     if unit["level"] == "village":
         within = [unit["parent_code"]]
+    if unit["level"] == "country":
+        within = []  # no points on the national map
     points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
@@ -153,6 +172,12 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
     )
+
+
+@bp.get("/country")
+def country():
+    """The 34 provinces; each drills down to its communes, then villages."""
+    return render_map(None, HOME["indicator"], default_unit=COUNTRY["code"], default_period=HOME["period"])
 
 
 @bp.get("/")
