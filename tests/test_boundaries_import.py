@@ -252,6 +252,19 @@ def test_cli_import_list_undo(db_path, tmp_path, monkeypatch, capsys):
     assert "already undone" in capsys.readouterr().err
 
 
+def _refused_unchanged(db_path, path, opts: Options) -> imports.ImportRefused:
+    """Import ``path``, expect a refusal, and check the store file is byte-identical after it."""
+    before = _sha(db_path)
+    conn = store.connect(db_path)
+    try:
+        with pytest.raises(imports.ImportRefused) as err:
+            boundaries_import.import_boundaries(conn, path, opts)
+    finally:
+        conn.close()
+    assert _sha(db_path) == before
+    return err.value
+
+
 def test_village_outside_its_commune_is_refused_unless_allowed(db_path, tmp_path):
     conn = store.connect(db_path)
     far = gpd.GeoDataFrame(
@@ -262,14 +275,9 @@ def test_village_outside_its_commune_is_refused_unless_allowed(db_path, tmp_path
     path = tmp_path / "far.geojson"
     pyogrio.write_dataframe(far, path, driver="GeoJSON")
     conn.close()
-    before = _sha(db_path)
-    conn = store.connect(db_path)
-    with pytest.raises(imports.ImportRefused) as err:
-        boundaries_import.import_boundaries(conn, path, Options(level="village"))
-    assert "100% of the village lies outside its commune 03390" in err.value.lines("en")[0]
-    assert "--allow-outside" in err.value.lines("en")[0]
-    conn.close()
-    assert _sha(db_path) == before
+    err = _refused_unchanged(db_path, path, Options(level="village"))
+    assert "100% of the village lies outside its commune 03390" in err.lines("en")[0]
+    assert "--allow-outside" in err.lines("en")[0]
     conn = store.connect(db_path)
     result = boundaries_import.import_boundaries(conn, path, Options(level="village", allow_outside=True))
     assert any("100% of the village lies outside its commune 03390" in w["en"] for w in result.warnings)
@@ -284,15 +292,10 @@ def test_crs84_file_holding_vn2000_metres_is_refused_and_the_store_unchanged(db_
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert pyogrio.read_info(path)["crs"] in ("OGC:CRS84", "EPSG:4326")
     conn.close()
-    before = _sha(db_path)
-    conn = store.connect(db_path)
-    with pytest.raises(imports.ImportRefused) as err:
-        boundaries_import.import_boundaries(conn, path, Options(level="commune"))
-    (line,) = err.value.lines("en")
+    err = _refused_unchanged(db_path, path, Options(level="commune"))
+    (line,) = err.lines("en")
     assert "are metres, probably VN-2000" in line and "vn2000:103 (Lai Châu)" in line
-    assert "là mét, có lẽ VN-2000" in err.value.lines("vi")[0]
-    conn.close()
-    assert _sha(db_path) == before
+    assert "là mét, có lẽ VN-2000" in err.lines("vi")[0]
 
 
 def test_units_far_outside_viet_nam_are_refused(db_path, tmp_path):
@@ -302,13 +305,8 @@ def test_units_far_outside_viet_nam_are_refused(db_path, tmp_path):
     path = tmp_path / "shifted.geojson"
     pyogrio.write_dataframe(one, path, driver="GeoJSON")
     conn.close()
-    before = _sha(db_path)
-    conn = store.connect(db_path)
-    with pytest.raises(imports.ImportRefused) as err:
-        boundaries_import.import_boundaries(conn, path, Options(level="commune"))
-    assert "2 features/rows 1-2" in err.value.lines("en")[0] and "outside Viet Nam" in err.value.lines("en")[0]
-    conn.close()
-    assert _sha(db_path) == before
+    err = _refused_unchanged(db_path, path, Options(level="commune"))
+    assert "2 features/rows 1-2" in err.lines("en")[0] and "outside Viet Nam" in err.lines("en")[0]
 
 
 def test_kml_and_csv_wkt_boundaries(db_path, tmp_path):

@@ -10,7 +10,9 @@ import argparse
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from geodata import (
     backups,
@@ -33,6 +35,13 @@ def _open_store() -> Path:
     for note in notes:
         print("! " + note, file=sys.stderr)
     return path
+
+
+def _print_refusal(exc: imports.ImportRefused, lang: str) -> None:
+    print("Không nhập: CSDL không thay đổi." if lang == "vi" else "Not imported: the database is unchanged.",
+          file=sys.stderr)
+    for line in exc.lines(lang):
+        print("  - " + line, file=sys.stderr)
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -169,22 +178,26 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_boundaries(args: argparse.Namespace) -> int:
+def _run_import(args: argparse.Namespace, call: Callable[[sqlite3.Connection], Any]) -> Any | None:
+    """``call`` on the store; a refusal is printed (bilingual, one line per problem) and gives None."""
     conn = store.connect(_open_store())
+    try:
+        return call(conn)
+    except imports.ImportRefused as exc:
+        _print_refusal(exc, args.lang)
+        return None
+    finally:
+        conn.close()
+
+
+def _import_boundaries(args: argparse.Namespace) -> int:
     opts = boundaries_import.Options(level=args.level, vintage=args.vintage, code_field=args.code_field,
                                      name_field=args.name_field, parent_field=args.parent_field, crs=args.crs,
                                      layer=args.layer, max_bytes=args.max_mb * 2**20,
                                      allow_outside=args.allow_outside)
-    try:
-        result = boundaries_import.import_boundaries(conn, Path(args.path), opts)
-    except imports.ImportRefused as exc:
-        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
-              "Not imported: the database is unchanged.", file=sys.stderr)
-        for line in exc.lines(args.lang):
-            print("  - " + line, file=sys.stderr)
+    result = _run_import(args, lambda conn: boundaries_import.import_boundaries(conn, Path(args.path), opts))
+    if result is None:
         return 2
-    finally:
-        conn.close()
     c = result.counts
     if args.lang == "vi":
         print(f"Lần nhập {result.import_id}: cập nhật {c['updated']}, thêm mới {c['inserted']}, sửa hình học "
@@ -217,10 +230,7 @@ def _import_indicators(args: argparse.Namespace) -> int:
         result = indicator_import.import_indicators(conn, Path(args.path), opts,
                                                     report=Path(args.report) if args.report else None)
     except imports.ImportRefused as exc:
-        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
-              "Not imported: the database is unchanged.", file=sys.stderr)
-        for line in exc.lines(args.lang):
-            print("  - " + line, file=sys.stderr)
+        _print_refusal(exc, args.lang)
         if args.report:
             print(("Báo cáo ghép: " if args.lang == "vi" else "Join report: ") + args.report, file=sys.stderr)
         return 2
@@ -233,20 +243,10 @@ def _import_indicators(args: argparse.Namespace) -> int:
 
 
 def _import_codes(args: argparse.Namespace) -> int:
-    conn = store.connect(_open_store())
-    try:
-        if args.what == "crosswalk":
-            result = code_tables.import_crosswalk(conn, Path(args.path))
-        else:
-            result = code_tables.import_codes(conn, Path(args.path), args.vintage)
-    except imports.ImportRefused as exc:
-        print("Không nhập: CSDL không thay đổi." if args.lang == "vi" else
-              "Not imported: the database is unchanged.", file=sys.stderr)
-        for line in exc.lines(args.lang):
-            print("  - " + line, file=sys.stderr)
+    result = _run_import(args, lambda conn: code_tables.import_crosswalk(conn, Path(args.path))
+                         if args.what == "crosswalk" else code_tables.import_codes(conn, Path(args.path), args.vintage))
+    if result is None:
         return 2
-    finally:
-        conn.close()
     c = result.counts
     if args.lang == "vi":
         print(f"Lần nhập {result.import_id}: thêm {c['inserted']}, đã có {c['existing']} ({args.path})")
