@@ -290,8 +290,15 @@ def _xlsx(table: pd.DataFrame, layer: str) -> bytes:
     sheet = book.active
     sheet.title = layer[:31]
     sheet.append(list(table.columns))
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(v):  # control characters cannot be stored in a worksheet: dropped, the rest kept
+        if isinstance(v, float) and pd.isna(v):
+            return None
+        return ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+
     for row in table.itertuples(index=False):
-        sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+        sheet.append([cell(v) for v in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if cell.data_type == "f":  # openpyxl treats any "=..." string as a formula

@@ -105,7 +105,13 @@ def read_grid(path: Path, sheet: str | None = None, max_bytes: int = 50 * 2**20)
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise ImportRefused(name, [problem("chỉ nhận CSV hoặc XLSX", "only CSV and XLSX are read")])
     text, encoding = textfiles.decode(path.read_bytes())
-    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
-    if dialect == "excel" and text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(","):
-        return [row for row in csv.reader(io.StringIO(text), delimiter=";")], encoding
-    return [row for row in csv.reader(io.StringIO(text), dialect=dialect)], encoding
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")  # old Mac line ends, NULs
+    first = text.split("\n", 1)[0]
+    dialect = "excel-tab" if "\t" in first else "excel"
+    delimiter = ";" if dialect == "excel" and first.count(";") > first.count(",") else None
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter) if delimiter else \
+            csv.reader(io.StringIO(text), dialect=dialect)
+        return [row for row in reader], encoding
+    except csv.Error as exc:
+        raise ImportRefused(name, [problem(f"tệp CSV hỏng ({exc})", f"the CSV file is malformed ({exc})")]) from None

@@ -192,3 +192,21 @@ def test_cli_export(db_path, tmp_path, monkeypatch, capsys):
     assert len(pyogrio.read_dataframe(out)) == 75
     assert main(["--lang", "en", "export", "units", "--format", "kml", "--crs", "vn2000", "-o", str(out)]) == 2
     assert "WGS 84" in capsys.readouterr().err
+
+
+def test_xlsx_export_drops_control_characters_a_worksheet_cannot_hold(db_path):
+    import io
+    import sqlite3
+
+    import openpyxl
+
+    from geodata import exports, store
+
+    with sqlite3.connect(db_path) as c:
+        c.execute("UPDATE units SET full_name='Xã Bình\x07 Lư' WHERE code='03390' AND vintage='2025'")
+    conn = store.connect(db_path, readonly=True)
+    result = exports.export(conn, "units", "xlsx", level="commune", within="12")
+    names = [r[0].value for r in openpyxl.load_workbook(io.BytesIO(result.data)).active.iter_rows(min_row=2)
+             if r[0].value] + [c.value for r in openpyxl.load_workbook(io.BytesIO(result.data)).active.iter_rows()
+                              for c in r if isinstance(c.value, str) and "Bình" in c.value]
+    assert any(n == "Xã Bình Lư" for n in names)

@@ -1,0 +1,124 @@
+"""Hostile files: generated and mutated sheets and boundary files either import or are refused
+with a message; never another exception, and a refused file leaves the store byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geodata import boundaries_import, imports, indicator_import, store
+from tests.conftest import SAMPLE
+
+HEADINGS = ["Tên xã", "Mã xã", "Năm", "Chỉ tiêu", "Giá trị", "Tổng số hộ", "Số hộ nghèo", "Tỷ lệ hộ nghèo (%)",
+            "STT", "Ghi chú", "Đơn vị tính", "Tỉnh", "Huyện", "", "Kỳ", "Loại"]
+CELLS = ["Xã Bình Lư", "Bình Lư", "03390", "Phường Tân Phong", "Thị trấn Tam Đường", "2024", "2025H1", "2025Q5",
+         "Tổng cộng", "4.230", "4,230", "9,34%", "-1", "1e9", "abc", "", "=HYPERLINK(\"x\")", "Lai Châu", "\x00",
+         "Tỷ lệ hộ nghèo", "households", "kế hoạch", "ước", "２０２４", "Tam Đường", "(1)", "9" * 40]
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    d = tmp_path_factory.mktemp("fuzz_files")
+    db = d / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, db)
+    return d, db
+
+
+def _check(db, call) -> None:
+    before = _sha(db)
+    conn = store.connect(db)
+    try:
+        call(conn)
+    except imports.ImportRefused as exc:
+        assert exc.lines("vi") and exc.lines("en")
+        conn.close()
+        assert _sha(db) == before  # refused: nothing changed
+        return
+    finally:
+        conn.close()
+    shutil.copyfile(SAMPLE, db)  # an accepted file: start the next example from the sample again
+
+
+GRIDS = st.lists(st.lists(st.one_of(st.sampled_from(CELLS), st.sampled_from(HEADINGS), st.text(max_size=12)),
+                          min_size=1, max_size=7), min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          database=None)
+@given(header=st.lists(st.sampled_from(HEADINGS), min_size=1, max_size=7), rows=GRIDS,
+       encoding=st.sampled_from(["utf-8", "utf-16", "cp1258", "latin-1"]), sep=st.sampled_from([",", ";", "\t"]),
+       xlsx=st.booleans())
+def test_generated_sheets_import_or_are_refused_cleanly(work, header, rows, encoding, sep, xlsx):
+    d, db = work
+    if xlsx:
+        path = d / "sheet.xlsx"
+        book = openpyxl.Workbook()
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        for row in [header, *rows]:  # what Excel itself can hold
+            book.active.append([ILLEGAL_CHARACTERS_RE.sub("", c) for c in row])
+        book.save(path)
+    else:
+        path = d / "sheet.csv"
+        text = "\n".join(sep.join(row) for row in [header, *rows])
+        path.write_bytes(text.encode(encoding, errors="replace"))
+    _check(db, lambda conn: indicator_import.import_indicators(conn, path, indicator_import.Options(),
+                                                               report=d / "report.csv"))
+    assert (d / "report.csv").exists()
+
+
+GEOMETRIES = st.one_of(
+    st.just({"type": "Polygon", "coordinates": [[[103.6, 22.3], [103.7, 22.3], [103.7, 22.4], [103.6, 22.3]]]}),
+    st.just({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}),
+    st.just({"type": "Point", "coordinates": [103.6, 22.3]}),
+    st.just(None),
+    st.builds(lambda x, y: {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y]]]},
+              st.floats(-1e7, 1e7, allow_nan=False), st.floats(-1e7, 1e7, allow_nan=False)),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          database=None)
+@given(features=st.lists(st.fixed_dictionaries({
+    "geometry": GEOMETRIES,
+    "properties": st.fixed_dictionaries({}, optional={
+        "code": st.sampled_from(["03390", "03408", "99001", "", "03390"]),
+        "full_name": st.sampled_from(["Xã Bình Lư", "Xã Mới", "", "Tân Phong"]),
+        "parent_code": st.sampled_from(["12", "14", "99"])})}), min_size=0, max_size=4),
+       level=st.sampled_from(["commune", "village", "province"]),
+       crs=st.sampled_from([None, "vn2000:103", "EPSG:4326"]),
+       truncate=st.integers(0, 5))
+def test_generated_boundary_files_import_or_are_refused_cleanly(work, features, level, crs, truncate):
+    d, db = work
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in features]}
+    raw = json.dumps(doc).encode()
+    if truncate:  # a file cut short in transfer
+        raw = raw[: max(1, len(raw) * truncate // 6)]
+    path = d / "units.geojson"
+    path.write_bytes(raw)
+    _check(db, lambda conn: boundaries_import.import_boundaries(
+        conn, path, boundaries_import.Options(level=level, crs=crs)))
+
+
+def test_a_zip_bomb_like_and_a_binary_file_are_refused(work):
+    d, db = work
+    import zipfile
+
+    bomb = d / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.shp", b"\x00" * (20 * 2**20))
+    _check(db, lambda conn: boundaries_import.import_boundaries(conn, bomb, boundaries_import.Options(level="commune")))
+    noise = d / "noise.xlsx"
+    noise.write_bytes(io.BytesIO(bytes(range(256)) * 100).getvalue())
+    _check(db, lambda conn: indicator_import.import_indicators(conn, noise, indicator_import.Options()))
