@@ -54,14 +54,27 @@ def _damaged(db: Path, detail: str) -> StoreDamagedError:
         f"backup.{latest_en}")
 
 
-def use_wal(db: str | Path) -> None:
-    """Switch the store to WAL (persistent in the file): readers never wait for a writer."""
+def use_wal(db: str | Path) -> bool:
+    """Switch the store to WAL (persistent in the file): readers never wait for a writer.
+
+    A store on a read-only disk or medium stays as it is and can still be read (maps, figures,
+    exports); only writing commands will say they cannot write.  Returns whether it is in WAL."""
     conn = sqlite3.connect(db, timeout=60)
     try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return True
+        _set_wal(conn)
+        return True
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            return False
+        raise
     finally:
         conn.close()
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
 
 
 def open_store(db: str | Path) -> list[str]:

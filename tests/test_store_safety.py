@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -271,3 +272,22 @@ def test_six_readers_during_a_3000_commune_import_get_no_error(working, tmp_path
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_a_store_on_a_read_only_disk_is_still_served_and_read(tmp_path, monkeypatch, capsys):
+    from geodata import integrity
+
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+
+    def refuse(_conn):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(integrity, "_set_wal", refuse)
+    monkeypatch.setenv("WEBMAP_DB", str(path))
+    assert main(["imports", "list"]) == 0
+    from webmap import create_app
+
+    client = create_app({"WEBMAP_DB": str(path), "TESTING": True}).test_client()
+    assert client.get("/healthz").get_json()["journal_mode"] == "delete"
+    assert client.get("/unit/03390").status_code == 200
