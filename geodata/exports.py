@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -25,7 +26,7 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import progress, schema, sources, store
+from geodata import names, progress, schema, sources, store
 from geodata.errors import BilingualError
 
 FORMATS = {
@@ -258,7 +259,13 @@ def _gdal(frame: gpd.GeoDataFrame, fmt: str, layer: str, notes: list[str]) -> by
             pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
             return path.read_bytes()
         if fmt == "kml":
-            out = frame.to_crs("EPSG:4326")[["geometry"]].copy()
+            out = frame.to_crs("EPSG:4326").copy()
+            attributes = [c for c in out.columns if c != "geometry"]
+            out[attributes] = out[attributes].astype(object).where(out[attributes].notna(), None).astype(str)
+            out = out.replace({"None": ""})
+            # KML readers take <name> and <description> for fields of those names: keep them apart.
+            out = out.rename(columns={c: f"{c}_attr" for c in attributes if c.lower() in ("name", "description")})
+            # Every attribute as ExtendedData (what a GIS reads), the same as a table in the balloon.
             out.insert(0, "Name", frame.get("full_name", frame.iloc[:, 0]).astype(str))
             out.insert(1, "Description", [_kml_description(r) for _, r in frame.iterrows()])
             path = tmpdir / f"{layer}.kml"
@@ -327,4 +334,26 @@ def export(
         frame = places_layer(conn)
     else:
         raise ExportError(f"Lớp không có: {layer}; dùng {list(LAYERS)}", f"Unknown layer: {layer}; use {list(LAYERS)}")
-    return write(frame, fmt, layer=layer, conn=conn, crs=crs)
+    result = write(frame, fmt, layer=layer, conn=conn, crs=crs)
+    result.filename = download_name(conn, layer, result.filename.rsplit(".", 1)[-1], level=level, within=within,
+                                    indicators=indicators, period=period)
+    return result
+
+
+LEVEL_WORDS = {"province": "tinh", "district": "huyen", "commune": "xa", "village": "ban"}
+
+
+def download_name(conn: sqlite3.Connection, layer: str, ext: str, *, level: str = "commune",
+                  within: str | None = None, indicators: Sequence[str] = (), period: str | None = None) -> str:
+    """A file name that says what is in it (``lai_chau_xa_population_density_2025.gpkg``), in ASCII
+    so every file system and mail client keeps it; ``units.gpkg`` said nothing."""
+    if layer == "crosswalk":
+        parts = ["bang_chuyen_doi_xa_cu_sang_xa_moi_2025"]
+    elif layer == "places":
+        parts = ["dia_danh_trong_van_ban"]
+    else:
+        unit = store.get_unit(conn, within) if within else None
+        parts = [unit["name"] if unit else "viet_nam", LEVEL_WORDS.get(level, level), *indicators,
+                 *([period] if period else [])]
+    slug = "_".join(re.sub(r"[^a-z0-9]+", "_", names.fold(str(p)).lower()).strip("_") for p in parts if p)
+    return f"{slug[:150] or layer}.{ext}"

@@ -210,3 +210,21 @@ def test_xlsx_export_drops_control_characters_a_worksheet_cannot_hold(db_path):
              if r[0].value] + [c.value for r in openpyxl.load_workbook(io.BytesIO(result.data)).active.iter_rows()
                               for c in r if isinstance(c.value, str) and "Bình" in c.value]
     assert any(n == "Xã Bình Lư" for n in names)
+
+
+def test_downloads_are_named_for_what_they_hold_and_kml_carries_every_attribute(client, tmp_path):
+    import pyogrio
+
+    resp = client.get("/api/layers/units.kml?within=12&indicator=population_density&period=2025")
+    assert "lai_chau_xa_population_density_2025.kml" in resp.headers["Content-Disposition"]
+    path = tmp_path / "x.kml"
+    path.write_bytes(resp.data)
+    frame = pyogrio.read_dataframe(path)
+    assert {"vintage_code", "code", "full_name", "illustrative", "source", "population_density__value",
+            "population_density__status"} <= set(frame.columns)
+    assert set(frame["code"]) >= {"03390", "03408"} and len(frame) == 38
+    names = {r: client.get(f"/api/layers/{r}").headers["Content-Disposition"] for r in
+             ("units.csv?level=village&within=03390", "crosswalk.xlsx", "units.gpkg?within=14")}
+    assert "binh_lu_ban.csv" in names["units.csv?level=village&within=03390"]
+    assert "bang_chuyen_doi_xa_cu_sang_xa_moi_2025.xlsx" in names["crosswalk.xlsx"]
+    assert "son_la_xa.gpkg" in names["units.gpkg?within=14"]
