@@ -25,10 +25,24 @@ def server(tmp_path_factory):
 
 
 def test_ogrinfo_lists_the_collections(server):
-    out = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{server}/ogc"], check=True, capture_output=True,
-                         text=True, timeout=120).stdout
+    run = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{server}/ogc"], check=True, capture_output=True,
+                         text=True, timeout=120)
     for name in ("provinces", "communes", "villages"):
-        assert name in out
+        assert name in run.stdout
+    assert "404" not in run.stdout + run.stderr  # the OpenAPI document it asks for exists
+
+
+def test_the_openapi_document_describes_every_path(client):
+    landing = client.get("/ogc").get_json()
+    desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
+    doc = client.get("/ogc/api")
+    assert doc.status_code == 200 and doc.mimetype == "application/vnd.oai.openapi+json"
+    body = doc.get_json()
+    assert desc["href"].endswith("/ogc/api") and body["openapi"].startswith("3.0")
+    items = body["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+    assert {"collectionId", "bbox", "limit", "offset", "parent_code", "unit_type"} <= {p["name"] for p in items}
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30" in \
+        client.get("/ogc/conformance").get_json()["conformsTo"]
 
 
 def test_ogr2ogr_copies_every_feature(server, tmp_path, conn):

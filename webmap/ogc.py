@@ -25,13 +25,14 @@ import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from geodata import store
-from webmap import caching, db, params
+from webmap import caching, db, ogc_openapi, params
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
@@ -144,9 +145,17 @@ def landing():
         "links": [
             {"href": url_for("ogc.landing", _external=True), "rel": "self", "type": "application/json"},
             {"href": url_for("ogc.conformance", _external=True), "rel": "conformance", "type": "application/json"},
+            {"href": url_for("ogc.api", _external=True), "rel": "service-desc", "type": ogc_openapi.OPENAPI_MEDIA},
             {"href": url_for("ogc.collections", _external=True), "rel": "data", "type": "application/json"},
         ],
     })
+
+
+@bp.get("/api")
+def api():
+    doc = ogc_openapi.document(url_for("ogc.landing", _external=True).rstrip("/"), COLLECTIONS, PROPERTIES,
+                               MAX_LIMIT)
+    return _json(doc, mimetype="application/vnd.oai.openapi+json;version=3.0")
 
 
 @bp.get("/conformance")
