@@ -198,3 +198,9 @@ def test_the_country_page_shows_the_provinces_and_drills_down(client):
     assert page.count("unit-popup") == 2 and all(t in page for t in shown) and "unit=12" in page
     province = client.get("/?unit=12").get_data(as_text=True)
     assert "unit=VN" in province and "Việt Nam" in province  # the breadcrumb goes up to the country
+
+
+def test_scale_bars_are_metric_only(client):
+    for path in ("/", "/unit/03390"):
+        page = client.get(path).get_data(as_text=True)
+        assert "L.control.scale({imperial: false" in page and "L.control.scale()" not in page

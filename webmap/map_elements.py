@@ -24,6 +24,22 @@ def js_string(text: str) -> str:
     )
 
 
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (Leaflet's default adds miles, which no planner here uses)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class HtmlControl(MacroElement):
     """A Leaflet control holding a block of trusted (escaped) HTML."""
 

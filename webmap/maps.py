@@ -28,7 +28,7 @@ from geodata.sources import citation
 from webmap import assets
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import indicator_name, lang, number, scope_label, source_label, unit_label
-from webmap.map_elements import Attribution, FitView, HtmlControl, PopupsClearOfControls, RefineOnZoom
+from webmap.map_elements import Attribution, FitView, HtmlControl, MetricScale, PopupsClearOfControls, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
@@ -312,7 +312,8 @@ def thematic_map(
     """A choropleth of ``layer`` with legend, popups, optional points and outline."""
     bounds = layer.units.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+                   tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+    MetricScale().add_to(m)
     box = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
     FitView(box).add_to(m)
     if online_basemap:  # opt-in only, and never the default layer

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from geodata import progress, search, store, thematic, view_scale
 from webmap import assets, caching, db, params
 from webmap.formatting import lang
-from webmap.map_elements import FitView
+from webmap.map_elements import FitView, MetricScale
 from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, thematic_map
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
@@ -236,7 +236,8 @@ def _small_map(frame: gpd.GeoDataFrame):
 
 
     b = frame.total_bounds
-    m = folium.Map(tiles=None, zoom_control=False, control_scale=True, width="100%", height=260)
+    m = folium.Map(tiles=None, zoom_control=False, control_scale=False, width="100%", height=260)
+    MetricScale().add_to(m)
     FitView([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]).add_to(m)
     folium.GeoJson(feature_collection(frame, [{"code": frame["code"].iloc[0], "css": "unit unit-small",
                                       "style": {"fillColor": "#41b6c4", "color": "#222", "weight": 1.5}}]
