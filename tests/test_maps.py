@@ -204,3 +204,21 @@ def test_scale_bars_are_metric_only(client):
     for path in ("/", "/unit/03390"):
         page = client.get(path).get_data(as_text=True)
         assert "L.control.scale({imperial: false" in page and "L.control.scale()" not in page
+
+
+def test_periods_and_units_read_as_words_not_codes(client):
+    page = client.get("/map/poverty?indicator=poor_hh_electricity_subsidy_hh&unit=03390&period=2025Q1").get_data(
+        as_text=True)
+    assert ">quý I/2025</option>" in page and "2025Q1</option>" not in page
+    assert "quý I/2025 quý I/2025" not in page and "2025Q1 –" not in page  # the name already says the period
+    english = client.get("/map/poverty?indicator=poor_hh_electricity_subsidy_hh&unit=03390&period=2025Q1&lang=en"
+                         ).get_data(as_text=True)
+    assert ">Q1 2025</option>" in english
+    from webmap import create_app
+    from webmap.formatting import period_label, unit_label
+
+    with create_app({"TESTING": True}).test_request_context("/"):
+        assert [period_label(p) for p in ("2025", "2025H1", "2025H2", "2026-2030")] == [
+            "2025", "6 tháng đầu năm 2025", "6 tháng cuối năm 2025", "giai đoạn 2026–2030"]
+        assert [unit_label(u) for u in ("patients", "pupils", "pp/year", "m3", "flag (1=yes)")] == [
+            "bệnh nhân", "học sinh", "điểm %/năm", "m³", "(1 = đạt)"]

@@ -40,7 +40,7 @@ def _template_globals() -> dict[str, Any]:
 
     return {"lang": formatting.lang(), "query_with": _query_with, "themes_nav": THEMES,
             "fmt_number": formatting.number, "source_label": formatting.source_label,
-            "scope_label": formatting.scope_label,
+            "scope_label": formatting.scope_label, "period_label": formatting.period_label,
             "source_citation": sources.citation}
 
 

@@ -27,7 +27,16 @@ from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, 
 from geodata.sources import citation
 from webmap import assets
 from webmap.formatting import attribution as attribution_line
-from webmap.formatting import indicator_name, lang, number, scope_label, source_label, unit_label
+from webmap.formatting import (
+    indicator_name,
+    lang,
+    number,
+    period_label,
+    scope_label,
+    source_label,
+    titled,
+    unit_label,
+)
 from webmap.map_elements import Attribution, FitView, HtmlControl, MetricScale, PopupsClearOfControls, RefineOnZoom
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
@@ -187,7 +196,8 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
         "<table>{table}</table>{spark}{scope}{consistency}{flags}<div class='links'>{links}</div></div>"
     ).format(
         code=row["code"], name=row["full_name"], code_label=gettext("Mã"), vintage=row["vintage"],
-        level=row.get("unit_type") or row["level"], indicator=indicator_name(layer.indicator), period=layer.period,
+        level=row.get("unit_type") or row["level"], indicator=indicator_name(layer.indicator),
+        period=period_label(layer.period),
         status=e["status"], status_text=status_label(e["status"]), bar=bar, table=table,
         spark=sparkline(e.get("series", [])), scope=scope, consistency=consistency, flags=flags,
         links=Markup(" · ").join(links),
@@ -246,7 +256,7 @@ def symbols_legend(points: gpd.GeoDataFrame | None, links: gpd.GeoDataFrame | No
 def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "") -> tuple[list[dict[str, Any]], Markup]:
     records = layer.units.to_dict("records")
     evs = [layer.evaluations[r["code"]] for r in records]
-    title = f"{indicator_name(layer.indicator)} {layer.period} – {COLOUR_BY[layer.colour_by]}"
+    title = f"{titled(layer.indicator, layer.period)} – {COLOUR_BY[layer.colour_by]}"
     if layer.colour_by == "status":
         counts: dict[str, int] = {}
         fills = []
@@ -322,7 +332,7 @@ def thematic_map(
     illustrative = bool(layer.units["illustrative"].astype(bool).any()) or (points is not None and len(points) > 0)
     note = gettext("Lớp bản và vị trí điểm: minh hoạ") if illustrative else ""
     props, legend = _unit_layer_props(layer, attribution, note)
-    name = f"{indicator_name(layer.indicator)} {layer.period}"
+    name = titled(layer.indicator, layer.period)
     # Leaflet's layer control inserts names as HTML: escape them like every other name.
     # Boundaries simplified to a pixel of the opening zoom: Leaflet's own per-zoom
     # simplification would only repeat that work before the first draw (RefineOnZoom
