@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geodata import catalogue, imports, names, periods, sheet_layout, store, tables, vocabulary
+from geodata import catalogue, imports, periods, sheet_layout, store, tables, vocabulary
 from geodata.imports import ImportRefused, problem
-from geodata.unit_matching import Match, match_units
+from geodata.unit_matching import Match, UnitIndex, match_units
 
 # Rates that can be recomputed from their parts after a merge of units.
 RATE_PARTS = {
@@ -315,25 +315,17 @@ def import_indicators(conn: sqlite3.Connection, path: Path, opts: Options, repor
     return result
 
 
-def _province_scope(conn: sqlite3.Connection, path: Path, text: str | None) -> str | None:
-    if not text:
-        return None
-    rows = conn.execute("SELECT code, full_name FROM units WHERE level='province' AND vintage='2025'").fetchall()
-    wanted = text.strip().zfill(2) if text.strip().isdigit() else names.key(text)
-    for r in rows:
-        if wanted in (r["code"], names.key(r["full_name"])):
-            return r["code"]
-    raise ImportRefused(str(path), [problem(
-        f"không có tỉnh '{text}' (có: {', '.join(sorted(r['code'] for r in rows))})",
-        f"no province '{text}' (known: {', '.join(sorted(r['code'] for r in rows))})", field="--province")])
-
-
 def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet: Sheet,
                      matches: dict[tuple[str, str, str], Match]) -> Result:
     rows = sheet.rows
     problems = list(sheet.problems)
-    scope = _province_scope(conn, path, opts.province)
-    found, inferred, vintage = match_units(conn, set(sheet.unit_rows), opts.vintage, scope)
+    index = UnitIndex(conn)
+    scope = index.province_code(opts.province) if opts.province else None
+    if opts.province and scope is None:
+        known = ", ".join(sorted(index.province_names))
+        raise ImportRefused(str(path), [problem(f"không có tỉnh '{opts.province}' (có: {known})",
+                                                f"no province '{opts.province}' (known: {known})", field="--province")])
+    found, inferred, vintage = match_units(conn, set(sheet.unit_rows), opts.vintage, scope, index=index)
     matches.update(found)
     notes = list(sheet.notes)
     if opts.vintage is None and vintage == "pre2025":

@@ -172,11 +172,12 @@ def sheet_vintage(index: UnitIndex, written: set[tuple[str, str, str]]) -> tuple
 
 
 def match_units(conn: sqlite3.Connection, written: set[tuple[str, str, str]], vintage: str | None,
-                province: str | None = None) -> tuple[dict[tuple[str, str, str], Match], str | None, str]:
+                province: str | None = None, index: UnitIndex | None = None
+                ) -> tuple[dict[tuple[str, str, str], Match], str | None, str]:
     """Match (code, name, province as written) to units; returns the matches, the province
     the sheet was found to be about when none was given, and the vintage it is keyed to
     (``vintage``, or inferred by ``sheet_vintage`` when None)."""
-    index = UnitIndex(conn)
+    index = index or UnitIndex(conn)
     if vintage is None:
         vintage, _, _ = sheet_vintage(index, written)
     scope_of = {w: index.province_code(w[2].split("|")[0]) or province for w in written}
