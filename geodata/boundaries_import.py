@@ -38,6 +38,12 @@ AREA_FIELDS = ("areakm2", "area_km2", "dientich", "dien_tich", "dt_km2")
 TYPE_FIELDS = ("unittype", "unit_type", "loai", "cap", "wardtype")
 NAME_EN_FIELDS = ("nameen", "name_en")
 SHORT_NAME_FIELDS = ("name", "ten")
+ILLUSTRATIVE_FIELDS = ("illustrative", "minh_hoa", "minhhoa")
+
+
+def _flag(text: str | None) -> int:
+    """A file's own "this is made up" column, kept on the unit (1/0, yes/no, có/không)."""
+    return int(bool(text) and str(text).strip().lower() in ("1", "true", "yes", "có", "co", "x"))
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -514,6 +520,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     warnings += _stated_areas(frame, [p[6] for p in plan], [p[1] or p[4] for p in plan])
     type_f, en_f, short_f = (_column(frame, c) for c in (TYPE_FIELDS, NAME_EN_FIELDS, SHORT_NAME_FIELDS))
     area_f = _column(frame, AREA_FIELDS)
+    ill_f = _column(frame, ILLUSTRATIVE_FIELDS)
     rows_of = {p[0]: p[0] - 1 for p in plan}
     with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới",
@@ -544,7 +551,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                 "full_name": full, "name_en": cell(en_f, i), "parent_code": parent,
                 "parent_vintage": opts.vintage if parent else None,
                 "area_km2": None if area is None or pd.isna(area) else float(area),
-                "illustrative": 0, "dataset_id": dataset, "note": None,
+                "illustrative": _flag(cell(ill_f, i)), "dataset_id": dataset, "note": None,
             })
             imports.record_unit_change(conn, import_id, code, opts.vintage, "insert")
             counts["inserted"] += 1
@@ -552,6 +559,9 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                 {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
             )
         store.add_units(conn, new_units)  # one insert and one extent update for the whole file
+        if any(u["illustrative"] for u in new_units):  # made-up units say so in the attribution too
+            conn.execute("UPDATE datasets SET illustrative=1, attribution=attribution || ' (minh hoạ)',"
+                         " attribution_en=attribution_en || ' (illustrative)' WHERE id=?", (dataset,))
         store.refresh_screen_geometries(conn, groups={(opts.level, opts.vintage)})
         imports.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
     return Result(import_id, counts, report, warnings)

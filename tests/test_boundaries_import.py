@@ -320,3 +320,17 @@ def test_kml_and_csv_wkt_boundaries(db_path, tmp_path):
     csv_path.write_text(f'code,wkt\n{one["code"].iloc[0]},"{one.geometry.iloc[0].wkt}"\n', encoding="utf-8")
     result = boundaries_import.import_boundaries(conn, csv_path, Options(level="commune"))
     assert result.counts["updated"] == 1 and result.report[0]["rule"] == "code"
+
+
+def test_a_files_illustrative_column_is_kept_on_the_units_and_their_dataset(db_path, tmp_path):
+    conn = store.connect(db_path)
+    made_up = gpd.GeoDataFrame(
+        {"code": ["03390-V99"], "full_name": ["Bản minh hoạ 99"], "parent_code": ["03390"], "illustrative": [1]},
+        geometry=[shapely.box(103.65, 22.33, 103.651, 22.331)], crs="EPSG:4326")
+    path = tmp_path / "made_up.gpkg"
+    pyogrio.write_dataframe(made_up, path)
+    result = boundaries_import.import_boundaries(conn, path, Options(level="village"))
+    unit = store.get_unit(conn, "03390-V99")
+    dataset = dict(conn.execute("SELECT illustrative, attribution FROM datasets WHERE id=?",
+                                (f"import-{result.import_id}",)).fetchone())
+    assert unit["illustrative"] == 1 and dataset["illustrative"] == 1 and "(minh hoạ)" in dataset["attribution"]
