@@ -198,15 +198,27 @@ def read_file(path: Path, opts: Options) -> gpd.GeoDataFrame:
 
 
 def _suggest_meridians(conn: sqlite3.Connection, frame: gpd.GeoDataFrame) -> list[str]:
-    """Which VN-2000 zone puts these coordinates inside a province of the store."""
+    """Which VN-2000 zones put these coordinates inside a province of the store, and that province.
+
+    Why every zone of the table is tried: a file without .prj says nothing of its zone, and the
+    province whose own zone puts it inside that province is the likely reading."""
     x, y = (float(v) for v in shapely.centroid(shapely.box(*frame.total_bounds)).coords[0])
     provinces = store.units_frame(conn, level="province")
+    if len(provinces) == 0:
+        return []
+    by_meridian: dict[float, list[str]] = {}
+    for code in provinces["code"]:
+        try:
+            by_meridian.setdefault(vncrs.province_zone(code).meridian, []).append(code)
+        except KeyError:
+            continue
+    names = dict(zip(provinces["code"], provinces["name"], strict=True))
     hits = []
-    for code, meridian in vncrs.PROVINCE_MERIDIANS.items():
+    for meridian, codes in sorted(by_meridian.items()):
         lon, lat = Transformer.from_crs(vncrs.vn2000_tm3(meridian), "EPSG:4326", always_xy=True).transform(x, y)
         inside = provinces[provinces.contains(shapely.Point(lon, lat))]
-        if len(inside) and code in set(inside["code"]):
-            hits.append(f"vn2000:{meridian:g} ({vncrs.PROVINCE_NAMES[code]})")
+        hits += [f"vn2000:{meridian:g} ({names[c]}, {vncrs.meridian_label(meridian)})"
+                 for c in inside["code"] if c in codes]
     return hits
 
 
@@ -220,10 +232,7 @@ def _with_crs(
         minx, miny, maxx, maxy = frame.total_bounds
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             hits = _suggest_meridians(conn, frame)
-            known = ", ".join(
-                f"{vncrs.PROVINCE_NAMES[c]} vn2000:{m:g} ({vncrs.meridian_label(m)})"
-                for c, m in vncrs.PROVINCE_MERIDIANS.items()
-            )
+            known = "Lai Châu vn2000:103, Sơn La vn2000:104"
             fit_vi = f" Toạ độ khớp với: {', '.join(hits)}." if hits else ""
             fit_en = f" The coordinates fit: {', '.join(hits)}." if hits else ""
             raise ImportRefused(
@@ -231,9 +240,9 @@ def _with_crs(
                 [
                     problem(
                         "tệp không có hệ toạ độ (thiếu .prj) và toạ độ tính bằng mét (VN-2000?). Chạy lại với "
-                        f"--crs vn2000:<kinh tuyến trục của tỉnh>: {known}.{fit_vi}",
+                        f"--crs vn2000:<kinh tuyến trục của tỉnh> (vd. {known}; bảng 34 tỉnh ở README).{fit_vi}",
                         "the file has no CRS (no .prj) and its coordinates are in metres (VN-2000?). Run again with "
-                        f"--crs vn2000:<the province's central meridian>: {known}.{fit_en}",
+                        f"--crs vn2000:<the province's central meridian> (e.g. {known}; the 34 provinces in the README).{fit_en}",
                         field="CRS",
                     )
                 ],

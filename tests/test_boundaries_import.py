@@ -62,7 +62,7 @@ def test_without_crs_the_import_is_refused_with_the_meridian(db_path, tmp_path):
     conn.close()
     (p,) = err.value.problems
     assert "vn2000:103" in p["vi"] and "Lai Châu" in p["vi"] and "103°00′" in p["en"]
-    assert "fit: vn2000:103 (Lai Châu)" in p["en"]
+    assert "fit: vn2000:103 (Lai Châu, 103°00′)" in p["en"]
     assert _sha(db_path) == before
 
 
@@ -294,7 +294,7 @@ def test_crs84_file_holding_vn2000_metres_is_refused_and_the_store_unchanged(db_
     conn.close()
     err = _refused_unchanged(db_path, path, Options(level="commune"))
     (line,) = err.lines("en")
-    assert "are metres, probably VN-2000" in line and "vn2000:103 (Lai Châu)" in line
+    assert "are metres, probably VN-2000" in line and "vn2000:103 (Lai Châu, 103°00′)" in line
     assert "là mét, có lẽ VN-2000" in err.lines("vi")[0]
 
 

@@ -105,17 +105,18 @@ def test_any_province_gets_a_true_to_scale_vn2000_zone_in_figures_and_exports(na
     from webmap import figures
 
     conn = store.connect(national, readonly=True)
-    req = figures.FigureRequest(unit="01", period="2025", indicator="population_density", fmt="svg", dpi=50)
+    req = figures.FigureRequest(unit="08", period="2025", indicator="population_density", fmt="svg", dpi=50)
     data, info = figures.render(conn, req)
-    assert "105°45′" in data.decode() or "105°45" in info.crs
-    assert "kinh tuyến gần tâm tỉnh nhất" in data.decode()  # said on the figure: not the official zone
+    text = data.decode()
+    # Tuyên Quang (08) merged Hà Giang (105°30′) into Tuyên Quang (106°00′): the seat's zone, said so.
+    assert "106°00′" in text and "nơi đặt trụ sở (mã 08)" in text and "105°30′" in text
     result = exports.export(conn, "units", "shp", level="commune", within="01", crs="vn2000")
     import io
     import zipfile
 
     prj = next(n for n in zipfile.ZipFile(io.BytesIO(result.data)).namelist() if n.endswith(".prj"))
     text = zipfile.ZipFile(io.BytesIO(result.data)).read(prj).decode()
-    assert "105.75" in CRS.from_wkt(text).to_proj4() and result.features == 126
+    assert "lon_0=105 " in CRS.from_wkt(text).to_proj4() + " " and result.features == 126  # Hà Nội: 105°00′
     lai_chau = figures.render(conn, figures.FigureRequest(unit="12", period="2025", indicator="population_density",
                                                           fmt="svg", dpi=50))[0].decode()
     assert "103°00′" in lai_chau and "kinh tuyến gần tâm tỉnh nhất" not in lai_chau  # the official one

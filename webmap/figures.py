@@ -63,7 +63,8 @@ TEXT = {
            "north": "B", "status": "Tình trạng so với mục tiêu", "neighbours": "Đơn vị lân cận",
            "showing": "Thể hiện", "units": "đơn vị", "atlas": "Tập bản đồ", "overview": "Toàn tỉnh",
            "value": "Giá trị", "target": "Mục tiêu", "pages": "trang", "contents": "Gồm",
-           "zone_nearest": "kinh tuyến gần tâm tỉnh nhất; chưa có kinh tuyến trục chính thức của tỉnh trong dữ liệu"},
+           "zone_nearest": "kinh tuyến gần tâm tỉnh nhất; chưa có kinh tuyến trục chính thức của tỉnh trong dữ liệu",
+           "zone_seat": "múi của tỉnh cũ nơi đặt trụ sở (mã {code}); tỉnh hợp nhất từ các phần có kinh tuyến {parts}"},
     "en": {"map_of": "Map of", "year": "", "h1": "first half of", "q1": "first quarter of",
            "no_data": "No data", "source": "Source", "made": "Made on", "crs": "Reference system",
            "crs_text": "VN-2000, 3° TM zone, central meridian {m}, k = 0.9999 ({code})",
@@ -71,7 +72,9 @@ TEXT = {
            "north": "N", "status": "Status against target", "neighbours": "Neighbouring units",
            "showing": "Showing", "units": "units", "atlas": "Atlas", "overview": "Whole province",
            "value": "Value", "target": "Target", "pages": "pages", "contents": "Contains",
-           "zone_nearest": "the meridian nearest the province's centre; its official meridian is not in the data"},
+           "zone_nearest": "the meridian nearest the province's centre; its official meridian is not in the data",
+           "zone_seat": "the zone of the former province holding the seat (code {code}); "
+                        "the merged parts had meridians {parts}"},
 }
 
 
@@ -171,7 +174,7 @@ class Scene:
     datasets: dict[str, dict[str, Any]]
     statuses: dict[str, str] = field(default_factory=dict)
     class_values: list[float | None] | None = None  # an atlas classifies once, for every page
-    zone: tuple[float, bool] = (0.0, True)  # central meridian, and whether it is the official one
+    zone: vncrs.Zone = vncrs.Zone(0.0, "official")
 
 
 def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance_m: float = 20.0) -> Scene:
@@ -185,8 +188,8 @@ def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance
         raise FigureError(f"Chỉ tiêu '{code}' không có trong danh mục", f"Indicator '{code}' is not in the catalogue")
     province = _province_of(conn, unit)
     try:
-        zone = vncrs.province_meridian(province["code"], store.centroid_lon(conn, province["code"]))
-        fig_crs = vncrs.vn2000_tm3(zone[0])
+        zone = vncrs.province_zone(province["code"], store.centroid_lon(conn, province["code"]))
+        fig_crs = vncrs.vn2000_tm3(zone.meridian)
     except KeyError:
         raise FigureError(f"Chưa có múi chiếu VN-2000 cho tỉnh {province['full_name']}",
                           f"No VN-2000 zone known for {province['full_name']}") from None
@@ -471,12 +474,16 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     used = set(mapped["dataset_id"]) | set(mapped["value_dataset_id"].dropna())
     sources = "; ".join((lang == "en" and scene.datasets[d].get("attribution_en")) or scene.datasets[d]["attribution"]
                         for d in sorted(used) if d in scene.datasets)
-    meridian, official = scene.zone
+    zone = scene.zone
+    notes = {"official": "", "nearest": f" ({t['zone_nearest']})",
+             "seat": " (" + t["zone_seat"].format(
+                 code=scene.province["code"],
+                 parts=", ".join(sorted({vncrs.meridian_label(m) for _, m in zone.parts}))) + ")"}
     epsg = scene.crs.to_epsg()
     lines = [f"{t['source']}: {sources}",
-             f"{t['crs']}: " + t["crs_text"].format(m=vncrs.meridian_label(meridian),
+             f"{t['crs']}: " + t["crs_text"].format(m=vncrs.meridian_label(zone.meridian),
                                                    code=f"EPSG:{epsg}" if epsg else "towgs84")
-             + ("" if official else f" ({t['zone_nearest']})")
+             + notes[zone.basis]
              + f" · {t['made']}: {dt.date.today().isoformat()} · webmap"]
     if illustrative:
         lines.append(t["illustrative"])
