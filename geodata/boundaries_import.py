@@ -242,7 +242,8 @@ def _with_crs(
                         "tệp không có hệ toạ độ (thiếu .prj) và toạ độ tính bằng mét (VN-2000?). Chạy lại với "
                         f"--crs vn2000:<kinh tuyến trục của tỉnh> (vd. {known}; bảng 34 tỉnh ở README).{fit_vi}",
                         "the file has no CRS (no .prj) and its coordinates are in metres (VN-2000?). Run again with "
-                        f"--crs vn2000:<the province's central meridian> (e.g. {known}; the 34 provinces in the README).{fit_en}",
+                        f"--crs vn2000:<the province's central meridian> (e.g. {known}; the 34 provinces: README)."
+                        f"{fit_en}",
                         field="CRS",
                     )
                 ],

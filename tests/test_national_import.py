@@ -106,7 +106,7 @@ def test_any_province_gets_a_true_to_scale_vn2000_zone_in_figures_and_exports(na
 
     conn = store.connect(national, readonly=True)
     req = figures.FigureRequest(unit="08", period="2025", indicator="population_density", fmt="svg", dpi=50)
-    data, info = figures.render(conn, req)
+    data, _ = figures.render(conn, req)
     text = data.decode()
     # Tuyên Quang (08) merged Hà Giang (105°30′) into Tuyên Quang (106°00′): the seat's zone, said so.
     assert "106°00′" in text and "nơi đặt trụ sở (mã 08)" in text and "105°30′" in text

@@ -25,7 +25,7 @@ from geodata import (
     integrity,
     store,
 )
-from webmap import config, figures
+from webmap import config, print_options
 
 
 def _open_store() -> Path:
@@ -117,7 +117,9 @@ def _catalogue_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figure_request(args: argparse.Namespace, unit: str) -> figures.FigureRequest:
+def _figure_request(args: argparse.Namespace, unit: str) -> Any:
+    from webmap import figures
+
     return figures.FigureRequest(
         unit=unit, period=args.period, indicator=args.indicator, theme=args.theme, paper=args.paper,
         orientation=args.orientation, fmt=args.format, dpi=args.dpi, title=getattr(args, "title", None),
@@ -126,6 +128,8 @@ def _figure_request(args: argparse.Namespace, unit: str) -> figures.FigureReques
 
 
 def _figure(args: argparse.Namespace) -> int:
+    from webmap import figures
+
     conn = store.connect(_open_store(), readonly=True)
     try:
         data, info = figures.render(conn, _figure_request(args, args.unit))
@@ -138,6 +142,8 @@ def _figure(args: argparse.Namespace) -> int:
 
 
 def _atlas(args: argparse.Namespace) -> int:
+    from webmap import figures
+
     conn = store.connect(_open_store(), readonly=True)
     try:
         pages = figures.render_atlas(conn, _figure_request(args, args.within), args.output)
@@ -150,12 +156,12 @@ def _atlas(args: argparse.Namespace) -> int:
 
 def _figure_options(p: argparse.ArgumentParser) -> None:
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--theme", choices=sorted(figures.THEMES))
+    what.add_argument("--theme", choices=sorted(print_options.THEMES))
     what.add_argument("--indicator")
     p.add_argument("--period", default="2025")
-    p.add_argument("--paper", choices=sorted(figures.PAPER_MM), default="A4")
+    p.add_argument("--paper", choices=sorted(print_options.PAPER_MM), default="A4")
     p.add_argument("--orientation", choices=("portrait", "landscape"), default="landscape")
-    p.add_argument("--format", choices=sorted(figures.FORMATS), default="pdf")
+    p.add_argument("--format", choices=sorted(print_options.FORMATS), default="pdf")
     p.add_argument("--dpi", type=int, default=300)
     p.add_argument("--colour-by", dest="colour_by", choices=("value", "status"), default="value")
     p.add_argument("--dem", help="DEM GeoTIFF for a hillshade (or WEBMAP_DEM)")

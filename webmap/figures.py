@@ -34,16 +34,8 @@ from geodata import progress, store, terrain, thematic
 from geodata.classify import NO_DATA_COLOUR, SEQUENTIAL, classify
 from geodata.errors import BilingualError
 from webmap.formatting import UNIT_LABELS_VI
+from webmap.print_options import FORMATS, PAPER_MM, THEMES
 
-PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape width, height
-FORMATS = {"png": "image/png", "pdf": "application/pdf", "svg": "image/svg+xml"}
-THEMES = {
-    "poverty": "poor_household_rate",
-    "infrastructure": "hardened_commune_roads_pct",
-    "tourism": "tourist_arrivals",
-    "resettlement": "resettlement_households",
-    "population": "population_density",
-}
 MAX_DPI = 600
 RC = {"pdf.fonttype": 42, "svg.fonttype": "path", "font.family": "DejaVu Sans"}  # DejaVu has Vietnamese
 
@@ -174,7 +166,7 @@ class Scene:
     datasets: dict[str, dict[str, Any]]
     statuses: dict[str, str] = field(default_factory=dict)
     class_values: list[float | None] | None = None  # an atlas classifies once, for every page
-    zone: vncrs.Zone = vncrs.Zone(0.0, "official")
+    zone: vncrs.Zone = field(default_factory=lambda: vncrs.Zone(0.0, "official"))
 
 
 def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance_m: float = 20.0) -> Scene:
