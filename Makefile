@@ -33,10 +33,10 @@ national: $(VENV)/.runtime-installed data/sample/sample.gpkg  ## the whole count
 
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
 # read the print figures back), gdal-bin (ogrinfo/ogr2ogr as OGC API clients and the export
-# baseline). Installed with apt as root when missing.
-DEBS := chromium poppler-utils gdal-bin
+# baseline), wrk (load for the server bench and test). Installed with apt as root when missing.
+DEBS := chromium poppler-utils gdal-bin wrk
 chromium:
-	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr -a -x /usr/bin/wrk || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	  else echo "Cần cài / please install: sudo apt-get install $(DEBS)"; exit 1; fi; }
@@ -64,6 +64,7 @@ bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench
 	$(BIN)/python scripts/bench_figures.py
 	$(BIN)/python scripts/bench_exports.py
 	$(BIN)/python scripts/bench_server.py
+	$(BIN)/python scripts/bench_national.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webmap/translations/messages.pot --no-location --sort-output --project webmap .

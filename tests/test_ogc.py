@@ -121,3 +121,20 @@ def test_items_revalidate(client):
     again = client.get("/ogc/collections/provinces/items", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert json.loads(first.data)["numberReturned"] == 2
+
+
+def test_items_are_gzipped_once_and_the_same_bytes_come_back(client):
+    import gzip
+
+    url = "/ogc/collections/communes/items?limit=40&parent_code=12"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    second = client.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url)
+    assert first.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert first.data == second.data  # the cached gzip body, not compressed again
+    doc = json.loads(gzip.decompress(first.data))
+    assert doc == json.loads(plain.data) and doc["numberReturned"] == 38
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    other = json.loads(client.get("/ogc/collections/communes/items?limit=40&parent_code=14").data)
+    assert other["numberReturned"] != 38 and {f["properties"]["parent_code"] for f in other["features"]} == {"14"}

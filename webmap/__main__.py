@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmap")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the map (gunicorn: 2 workers × 4 threads; --dev for Werkzeug)")
+    serve = sub.add_parser("serve", help="serve the map (gunicorn: a worker per core × 4 threads; --dev for Werkzeug)")
     serve.add_argument("--dev", action="store_true", help="Werkzeug's development server (reloads nothing)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))

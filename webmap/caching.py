@@ -95,12 +95,21 @@ def body_response(body: Body, mimetype: str, *parts: Any) -> Response:
 
 
 class LruCache:
-    """A small in-process cache of built responses, keyed by data version and request."""
+    """A small in-process cache of built responses, keyed by data version and request.
 
-    def __init__(self, max_entries: int = 32) -> None:
+    ``max_bytes`` bounds what the kept ``Body`` values hold (raw plus gzip), so a cache of many
+    small OGC pages cannot grow to gigabytes with a few ``limit=10000`` ones."""
+
+    def __init__(self, max_entries: int = 32, max_bytes: int | None = None) -> None:
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
+
+    @staticmethod
+    def _size(value: Any) -> int:
+        return len(value.data) + len(value.gzipped) if isinstance(value, Body) else 0
 
     def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
         key = (data_version(), key)
@@ -109,8 +118,15 @@ class LruCache:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = build()
+        size = self._size(value)
+        if self.max_bytes is not None and size > self.max_bytes // 4:
+            return value  # too big to keep beside the others: built per request
         with self._lock:
+            if key not in self._items:
+                self._bytes += size
             self._items[key] = value
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            while len(self._items) > self.max_entries or (
+                    self.max_bytes is not None and self._bytes > self.max_bytes and len(self._items) > 1):
+                _, old = self._items.popitem(last=False)
+                self._bytes -= self._size(old)
         return value

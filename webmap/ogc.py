@@ -184,7 +184,18 @@ def collection(cid: str):
 
 @bp.get("/collections/<cid>/items")
 def items(cid: str):
+    """A page of features, built and gzipped once per data version and URL (Flask-Compress had
+    gzipped every answer again: ``limit=100`` of the national communes served at 0.44× the
+    uncompressed rate)."""
     _known(cid)
+    body = _pages.get_or_build((cid, request.url), lambda: caching.Body.of(_items_body(cid)))
+    return caching.body_response(body, GEOJSON)
+
+
+_pages = caching.LruCache(max_entries=512, max_bytes=256 * 2**20)
+
+
+def _items_body(cid: str) -> str:
     coll = _load(cid)
     limit = params.integer("limit", 10, 1, MAX_LIMIT)
     offset = params.integer("offset", 0, 0, 10**9)
@@ -219,8 +230,7 @@ def items(cid: str):
                   "type": "application/json"})
     head = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(page),
             "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links}
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(coll.features[i] for i in page) + "]}"
-    return caching.conditional(Response(body, mimetype=GEOJSON))
+    return json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(coll.features[i] for i in page) + "]}"
 
 
 @bp.get("/collections/<cid>/items/<fid>")

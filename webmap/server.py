@@ -28,10 +28,16 @@ class Server(BaseApplication):
         return self.application
 
 
+def workers() -> int:
+    """One worker per core (each has 4 threads for requests that wait), at least two so that a
+    worker restarting or busy with a long figure never leaves the site without an answer."""
+    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def options(host: str, port: int) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
-        "workers": int(os.environ.get("WEBMAP_WORKERS", "2")),
+        "workers": int(os.environ.get("WEBMAP_WORKERS") or workers()),
         "threads": int(os.environ.get("WEBMAP_THREADS", "4")),
         "worker_class": "gthread",
         "preload_app": True,
