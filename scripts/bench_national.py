@@ -52,8 +52,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float
 
 def ogr2ogr_copy(src: Path, layer: str | None, out: Path, sql: str | None = None) -> tuple[float, float]:
     out.unlink(missing_ok=True)
-    cmd = ["ogr2ogr", "-f", out.suffix == ".geojson" and "GeoJSON" or "GPKG", str(out), str(src)]
-    cmd += ["-sql", sql, "-nln", "units"] if sql else [layer or ""]
+    cmd = ["ogr2ogr", "-f", "GeoJSON" if out.suffix == ".geojson" else "GPKG", str(out), str(src)]
+    cmd += ["-sql", sql, "-nln", "units"] if sql else [layer] if layer else []
     code, seconds, peak, text = timed(cmd)
     if code != 0:
         raise SystemExit(text)
