@@ -385,6 +385,40 @@ def evaluate(
     return result
 
 
+def evaluate_many(
+    conn: sqlite3.Connection, codes: list[str], indicator: str, period: str, *, vintage: str = "2025",
+) -> dict[str, dict[str, Any]]:
+    """Evaluations of many units for a map's colours and legend counts.
+
+    Why a short way: a province page of 3,486 villages spent 1.2 s in 48,815 queries, nearly all
+    for villages with no figure at all.  A unit with no observation of the indicator and no
+    children (nothing to aggregate) has no value, so no value, gap, % or status to colour; it gets
+    the no-data evaluation without the queries.  Its targets (inherited ones) still show in its
+    popup, which calls ``evaluate``."""
+    entry = store.indicator(conn, indicator)
+    if entry is None:
+        raise UnknownCode(f"indicator {indicator} not in the catalogue")
+    marks = ",".join("?" * len(codes))
+    with_rows = {r[0] for r in conn.execute(
+        f"SELECT DISTINCT unit_code FROM observations WHERE unit_vintage=? AND indicator_code=?"
+        f" AND unit_code IN ({marks})", [vintage, indicator, *codes])} if codes else set()
+    parents = {r[0] for r in conn.execute(
+        f"SELECT DISTINCT parent_code FROM units WHERE vintage=? AND parent_code IN ({marks})",
+        [vintage, *codes])} if codes else set()
+    out: dict[str, dict[str, Any]] = {}
+    for code in codes:
+        if code in with_rows or code in parents:
+            out[code] = evaluate(conn, code, indicator, period, vintage=vintage)
+        else:
+            out[code] = {"indicator_code": indicator, "period": period, "scope": "unit", "actual": None,
+                         "aggregation": None, "series": [], "consistency": [], "evaluations": [],
+                         "status": "no_data", "reason": "no figure for this unit and indicator",
+                         "pct_of_target": None, "pct_of_plan": None, "gap": None, "required_now": None,
+                         "years_to_target": None, "headline_target": None,
+                         "status_label": dict(zip(("vi", "en"), STATUS_LABELS["no_data"], strict=True))}
+    return out
+
+
 def evaluate_level(
     conn: sqlite3.Connection,
     level: str,

@@ -112,7 +112,10 @@ import folium
 from geodata import store
 conn = store.connect(sys.argv[1], readonly=True)
 start = time.perf_counter()
-units = store.units_frame(conn, level=sys.argv[2], parent=sys.argv[3] or None)
+parent = sys.argv[3] or None
+if sys.argv[2] == "village" and parent and len(parent) == 2:  # a province's villages: of all its communes
+    parent = [r[0] for r in conn.execute("SELECT code FROM units WHERE level='commune' AND parent_code=?", (parent,))]
+units = store.units_frame(conn, level=sys.argv[2], parent=parent)
 b = units.total_bounds
 m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=7, tiles=None)
 folium.GeoJson(units[["code", "full_name", "geometry"]].to_json(), name="units",
@@ -141,6 +144,8 @@ def pages(store_path: Path, tmp: Path, village_commune: str | None) -> dict[str,
     if village_commune:
         todo[f"commune {village_commune} (villages)"] = (
             f"/map/indicator/population_density?unit={village_commune}", "village", village_commune)
+        todo["Thanh Hóa's 3,486 villages"] = (
+            f"/map/indicator/population_density?unit={PROVINCE}&level=village", "village", PROVINCE)
     out = {}
     for name, (path, level, parent) in todo.items():
         ours = _json_of([sys.executable, "-c", BUILD, str(store_path), path], env)

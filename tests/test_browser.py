@@ -116,3 +116,21 @@ def test_unit_page_small_map_draws_the_unit(app, artifacts):
     assert drawn == 1
     assert "tối thiểu · 2030" in shapes
     assert traffic.foreign_hosts() == set() and traffic.console_errors == []
+
+
+def test_a_page_of_many_units_fetches_each_popup_on_click(app, artifacts, monkeypatch):
+    """Above maps.LAZY_POPUPS units a page ships no popup HTML; a click fetches that unit's."""
+    from webmap import maps
+
+    monkeypatch.setattr(maps, "LAZY_POPUPS", 10)
+    with live_server(app) as base, browser_page() as (page, traffic):
+        _open_home(page, base)
+        html = page.content()
+        assert "unit-popup" not in html  # none embedded
+        page.locator("path.unit-03390").dispatch_event("click")
+        page.wait_for_function("document.querySelector('.leaflet-popup-content .unit-popup') !== null")
+        text = page.inner_text(".leaflet-popup-content")
+        page.screenshot(path=str(artifacts / "lazy_popup.png"))
+    assert "Xã Bình Lư" in text and "03390 (2025)" in text and "người/km²" in text
+    assert any("/map/popup/03390?" in u for u in traffic.requests)
+    assert traffic.console_errors == []

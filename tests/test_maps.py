@@ -222,3 +222,24 @@ def test_periods_and_units_read_as_words_not_codes(client):
             "2025", "6 tháng đầu năm 2025", "6 tháng cuối năm 2025", "giai đoạn 2026–2030"]
         assert [unit_label(u) for u in ("patients", "pupils", "pp/year", "m3", "flag (1=yes)")] == [
             "bệnh nhân", "học sinh", "điểm %/năm", "m³", "(1 = đạt)"]
+
+
+def test_province_page_of_villages_colours_the_villages_of_all_its_communes(client, conn):
+    html = client.get("/map/indicator/population?unit=12&level=village&period=2025").get_data(as_text=True)
+    villages = {r[0] for r in conn.execute(
+        "SELECT v.code FROM units v JOIN units c ON c.code = v.parent_code AND c.vintage = v.vintage "
+        "WHERE v.level='village' AND c.parent_code='12' AND v.vintage='2025'")}
+    assert villages and all(f"unit-{code} " in html for code in villages)
+    assert "unit unit-commune" not in html  # the communes are not coloured on this page
+    assert client.get("/map/indicator/population?unit=12&level=district").status_code == 400
+
+
+def test_popup_endpoint_escapes_and_answers_404_for_unknown_units(client):
+    ok = client.get("/map/popup/03390?indicator=population_density&period=2025")
+    assert ok.status_code == 200 and "Xã Bình Lư" in ok.get_data(as_text=True)
+    again = client.get("/map/popup/03390?indicator=population_density&period=2025",
+                       headers={"If-None-Match": ok.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/map/popup/99999?indicator=population_density&period=2025").status_code == 404
+    assert client.get("/map/popup/03390?indicator=nope&period=2025").status_code == 404
+    assert client.get("/map/popup/03390?indicator=population_density&period=x<y").status_code == 400

@@ -120,3 +120,37 @@ def test_any_province_gets_a_true_to_scale_vn2000_zone_in_figures_and_exports(na
     lai_chau = figures.render(conn, figures.FigureRequest(unit="12", period="2025", indicator="population_density",
                                                           fmt="svg", dpi=50))[0].decode()
     assert "103°00′" in lai_chau and "kinh tuyến gần tâm tỉnh nhất" not in lai_chau  # the official one
+
+
+@pytest.mark.browser
+def test_the_country_and_a_province_of_166_communes_draw_in_chromium(national):
+    from tests.browser import browser_page, live_server
+    from webmap import create_app
+
+    app = create_app({"WEBMAP_DB": str(national)})
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/country")
+        page.wait_for_function("document.querySelectorAll('path.unit-province').length >= 34", timeout=60_000)
+        assert page.locator("path.unit-province").count() == 34
+        page.goto(f"{base}/map/indicator/population_density?unit=38")  # Thanh Hóa
+        page.wait_for_function("document.querySelectorAll('path.unit-commune').length >= 166", timeout=60_000)
+        assert page.locator("path.unit-commune").count() == 166
+        page.locator("path.unit-commune").first.dispatch_event("click")
+        page.wait_for_selector(".leaflet-popup-content .unit-popup")
+        assert page.inner_text(".breadcrumb").startswith("Việt Nam › Tỉnh Thanh Ho")  # the data spells it Hoá
+        assert "(2025)" in page.inner_text(".leaflet-popup-content")
+        page.wait_for_load_state("networkidle")
+    assert traffic.console_errors == [] and traffic.foreign_hosts() == set()
+
+
+def test_an_atlas_of_hue_starts_in_its_own_zone(national):
+    """Thành phố Huế (46) is neither sample province: its atlas pages draw in VN-2000 107°00′."""
+    from webmap import figures
+
+    conn = store.connect(national, readonly=True)
+    req = figures.FigureRequest(unit="46", period="2025", indicator="population_density", dpi=50)
+    seen: list[figures.Scene] = []
+    pages = figures.atlas_pages(conn, req, seen.append)
+    first = [next(pages) for _ in range(3)]  # cover, overview, the first commune (all 42 take ~40 s)
+    assert len(first) == 3 and seen[0].zone.meridian == 107.0 and seen[0].zone.basis == "official"
+    assert len(seen[0].mapped) == 40 and first[1][1] is not None and first[1][1].scale_denominator > 0

@@ -138,3 +138,15 @@ def test_items_are_gzipped_once_and_the_same_bytes_come_back(client):
     assert again.status_code == 304
     other = json.loads(client.get("/ogc/collections/communes/items?limit=40&parent_code=14").data)
     assert other["numberReturned"] != 38 and {f["properties"]["parent_code"] for f in other["features"]} == {"14"}
+
+
+def test_links_say_https_behind_a_proxy_only_when_told(db_path):
+    from webmap import create_app
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "bando.laichau.gov.vn"}
+    direct = create_app({"WEBMAP_DB": str(db_path)}).test_client()
+    proxied = create_app({"WEBMAP_DB": str(db_path), "WEBMAP_PROXY_HOPS": 1}).test_client()
+    url = "/ogc/collections/communes/items?limit=5"
+    assert json.loads(direct.get(url, headers=headers).data)["links"][0]["href"].startswith("http://localhost/")
+    links = json.loads(proxied.get(url, headers=headers).data)["links"]
+    assert links[0]["href"].startswith("https://bando.laichau.gov.vn/ogc/collections/communes/items?")

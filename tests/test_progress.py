@@ -281,3 +281,20 @@ def test_the_years_figure_is_judged_against_its_plan(rw, actual, status, pct):
     assert e["status"] == status
     assert e["pct_of_target"] == pytest.approx(pct, abs=0.005)
     assert e["evaluations"][0]["gap"] == pytest.approx(29.4 - actual)
+
+
+def test_evaluate_many_colours_exactly_as_evaluate_does(conn):
+    """The short way for units without figures must never change a colour or a legend count."""
+    from webmap.maps import measure
+
+    villages = [r[0] for r in conn.execute("SELECT code FROM units WHERE level='village' AND vintage='2025'")]
+    communes = [r[0] for r in conn.execute("SELECT code FROM units WHERE level='commune' AND parent_code='12'")]
+    for indicator, period in (("population", "2025"), ("poor_household_rate", "2025"),
+                              ("population_density", "2025"), ("grain_output_t", "2025H1")):
+        for codes in (villages, communes):
+            many = progress.evaluate_many(conn, codes, indicator, period)
+            for code in codes:
+                full = progress.evaluate(conn, code, indicator, period)
+                assert many[code]["status"] == full["status"], (indicator, code)
+                for colour_by in ("value", "gap", "pct", "status"):
+                    assert measure(many[code], colour_by) == measure(full, colour_by), (indicator, code, colour_by)

@@ -79,4 +79,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(static_views.bp)
     app.after_request(static_views.immutable_vendor_files)
     errors.register(app)
+    hops = int(app.config.get("WEBMAP_PROXY_HOPS") or 0)
+    if hops > 0:  # only when told: trusting X-Forwarded-* from anyone would let a client forge links
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

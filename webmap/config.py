@@ -29,4 +29,7 @@ def defaults() -> dict[str, Any]:
         # costs 2.1 ms on a national OGC page of 10 communes against 5.3 ms at level 6, for 20 %
         # more bytes.  Cached pages and downloads carry their own level-6 copy (caching.Body).
         "COMPRESS_LEVEL": 1,
+        # Behind a reverse proxy (nginx with HTTPS): how many proxies set X-Forwarded-For/-Proto/
+        # -Host, so the links the app writes (OGC ``next``, downloads) say https and the public host.
+        "WEBMAP_PROXY_HOPS": int(os.environ.get("WEBMAP_PROXY_HOPS", "0")),
     }

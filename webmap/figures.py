@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ TEXT = {
            "showing": "Thể hiện", "units": "đơn vị", "atlas": "Tập bản đồ", "overview": "Toàn tỉnh",
            "value": "Giá trị", "target": "Mục tiêu", "pages": "trang", "contents": "Gồm",
            "zone_nearest": "kinh tuyến gần tâm tỉnh nhất; chưa có kinh tuyến trục chính thức của tỉnh trong dữ liệu",
+           "author": "webmap – bản đồ quy hoạch và chỉ tiêu",
            "zone_seat": "múi của tỉnh cũ nơi đặt trụ sở (mã {code}); tỉnh hợp nhất từ các phần có kinh tuyến {parts}"},
     "en": {"map_of": "Map of", "year": "", "h1": "first half of", "q1": "first quarter of",
            "no_data": "No data", "source": "Source", "made": "Made on", "crs": "Reference system",
@@ -65,6 +66,7 @@ TEXT = {
            "showing": "Showing", "units": "units", "atlas": "Atlas", "overview": "Whole province",
            "value": "Value", "target": "Target", "pages": "pages", "contents": "Contains",
            "zone_nearest": "the meridian nearest the province's centre; its official meridian is not in the data",
+           "author": "webmap – planning and target maps",
            "zone_seat": "the zone of the former province holding the seat (code {code}); "
                         "the merged parts had meridians {parts}"},
 }
@@ -498,8 +500,19 @@ def render(conn: sqlite3.Connection, req: FigureRequest) -> tuple[bytes, FigureI
     with matplotlib.rc_context(RC):
         fig, info = draw(scene, req)
         buf = io.BytesIO()
-        fig.savefig(buf, format=req.fmt, dpi=req.dpi, metadata={"Title": info.title})
+        meta = {"Title": info.title}
+        if req.fmt == "pdf":
+            meta.update(_pdf_metadata(req, scene))
+        fig.savefig(buf, format=req.fmt, dpi=req.dpi, metadata=meta)
     return buf.getvalue(), info
+
+
+def _pdf_metadata(req: FigureRequest, scene: Scene) -> dict[str, str]:
+    """Subject and author in the reader's language (a PDF reader and a document list show them)."""
+    t = TEXT[req.lang]
+    name = scene.indicator["name_vi"] if req.lang == "vi" else scene.indicator["name_en"]
+    return {"Subject": f"{name} · {scene.unit['full_name']} · {_period_text(scene.period, t)}",
+            "Author": t["author"], "Creator": "webmap"}
 
 
 # --- atlas --------------------------------------------------------------------
@@ -518,9 +531,12 @@ def _cover(req: FigureRequest, scene: Scene, n_pages: int) -> Figure:
     return fig
 
 
-def atlas_pages(conn: sqlite3.Connection, req: FigureRequest) -> Iterator[tuple[Figure, FigureInfo | None]]:
+def atlas_pages(conn: sqlite3.Connection, req: FigureRequest,
+                on_overview: Callable[[Scene], None] | None = None) -> Iterator[tuple[Figure, FigureInfo | None]]:
     """Cover, overview (the whole unit), then one page per child unit."""
     overview = build_scene(conn, req)
+    if on_overview is not None:
+        on_overview(overview)
     n_pages = len(overview.mapped) + 2
     yield _cover(req, overview, n_pages), None
     yield draw(overview, req)
@@ -550,8 +566,16 @@ def render_atlas(conn: sqlite3.Connection, req: FigureRequest, out: str | Path |
     if req.fmt != "pdf":
         raise FigureError("Tập bản đồ chỉ xuất PDF", "An atlas is written as PDF only")
     pages = 0
-    with matplotlib.rc_context(RC), PdfPages(out, metadata={"Title": "webmap atlas"}) as pdf:
-        for fig, _info in atlas_pages(conn, req):
+    with matplotlib.rc_context(RC), PdfPages(out, metadata={"Creator": "webmap"}) as pdf:
+
+        def titled_by(scene: Scene) -> None:
+            t = TEXT[req.lang]
+            name = scene.indicator["name_vi"] if req.lang == "vi" else scene.indicator["name_en"]
+            info = pdf.infodict()
+            info["Title"] = f"{t['atlas']}: {name} – {scene.unit['full_name']}"
+            info.update(_pdf_metadata(req, scene))
+
+        for fig, _info in atlas_pages(conn, req, titled_by):
             pdf.savefig(fig)
             pages += 1
     return pages

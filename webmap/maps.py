@@ -9,6 +9,7 @@ built here with every name escaped, then bound in the browser from
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,10 +47,26 @@ ON_EACH_UNIT = folium.JsCode(
         var p = feature.properties;  // label and popup arrive escaped from the server
         layer.options.className = p.css;
         if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 340}); }
+        else if (p.lazy && window.webmapPopup) {  // a page of many units fetches its popup on click
+            var cfg = window.webmapPopup;
+            layer.bindPopup(cfg.loading, {maxWidth: 340});
+            layer.on('popupopen', function () {
+                if (layer._webmapPopup) { return; }
+                fetch(cfg.url.replace('__CODE__', encodeURIComponent(p.code)))
+                    .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+                    .then(function (html) { layer._webmapPopup = true; layer.setPopupContent(html); })
+                    .catch(function () { layer.setPopupContent(cfg.failed); });
+            });
+        }
         if (p.label) { layer.bindTooltip(p.label, {sticky: true}); }
     }
     """
 )
+
+
+# Above this many units a page ships no popups: each is fetched when its unit is clicked (a
+# province's 3,486 villages carried 4.6 MB of popup HTML that nobody opens all of).
+LAZY_POPUPS = 400
 
 
 @dataclass(frozen=True)
@@ -253,7 +270,8 @@ def symbols_legend(points: gpd.GeoDataFrame | None, links: gpd.GeoDataFrame | No
         t=gettext("Điểm (vị trí minh hoạ)"), rows=Markup("").join(rows))
 
 
-def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "") -> tuple[list[dict[str, Any]], Markup]:
+def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "",
+                      lazy: bool = False) -> tuple[list[dict[str, Any]], Markup]:
     records = layer.units.to_dict("records")
     evs = [layer.evaluations[r["code"]] for r in records]
     title = f"{titled(layer.indicator, layer.period)} – {COLOUR_BY[layer.colour_by]}"
@@ -287,8 +305,12 @@ def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "") ->
         css = f"unit unit-{r['level']} unit-{r['code']} status-{e['status']}"
         if r.get("illustrative"):
             css += " illustrative"
-        props.append({"code": r["code"], "css": css, "style": style,
-                      "label": str(escape(r["full_name"])), "popup": str(popup_html(r, e, layer, datasets))})
+        prop = {"code": r["code"], "css": css, "style": style, "label": str(escape(r["full_name"]))}
+        if lazy:
+            prop["lazy"] = 1
+        else:
+            prop["popup"] = str(popup_html(r, e, layer, datasets))
+        props.append(prop)
     return props, legend
 
 
@@ -318,6 +340,7 @@ def thematic_map(
     online_basemap: bool = False,
     static_prefix: str = "/static/",
     refine: Refine | None = None,
+    popup_url: str | None = None,
 ) -> MapPage:
     """A choropleth of ``layer`` with legend, popups, optional points and outline."""
     bounds = layer.units.total_bounds
@@ -331,7 +354,13 @@ def thematic_map(
     attribution = {d["id"]: attribution_line(d) for d in datasets}
     illustrative = bool(layer.units["illustrative"].astype(bool).any()) or (points is not None and len(points) > 0)
     note = gettext("Lớp bản và vị trí điểm: minh hoạ") if illustrative else ""
-    props, legend = _unit_layer_props(layer, attribution, note)
+    lazy = popup_url is not None and len(layer.units) > LAZY_POPUPS
+    if lazy:
+        config = {"url": popup_url, "loading": gettext("Đang tải…"),
+                  "failed": gettext("Không tải được thông tin đơn vị; thử lại sau")}
+        text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")  # never closes the script
+        m.get_root().header.add_child(folium.Element(f"<script>window.webmapPopup = {text};</script>"))
+    props, legend = _unit_layer_props(layer, attribution, note, lazy=lazy)
     name = titled(layer.indicator, layer.period)
     # Leaflet's layer control inserts names as HTML: escape them like every other name.
     # Boundaries simplified to a pixel of the opening zoom: Leaflet's own per-zoom

@@ -15,9 +15,10 @@ from markupsafe import Markup
 
 from geodata import progress, search, store, thematic, view_scale
 from webmap import assets, caching, db, params
+from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang
 from webmap.map_elements import FitView, MetricScale
-from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, thematic_map
+from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, popup_html, thematic_map
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
 bp = Blueprint("maps", __name__)
@@ -73,14 +74,19 @@ _pages = caching.LruCache(max_entries=64)
 _geometries = caching.LruCache(max_entries=64)
 
 
-def _page_units(conn, unit: dict[str, Any]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The units a page about ``unit`` colours (its children, or itself when it has
-    none with a boundary) and its own outline, both at the stored screen resolution."""
+    none with a boundary) and its own outline, both at the stored screen resolution.
+    ``level="village"`` on a province page colours the villages of all its communes."""
     if unit["level"] == "country":
         units = store.units_frame(conn, level="province", screen=True)
         return units, units.iloc[0:0]
     child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
-    units = store.units_frame(conn, level=child_level, parent=unit["code"], screen=True) if child_level else None
+    parents: str | list[str] = unit["code"]
+    if level == "village" and unit["level"] == "province":
+        child_level, parents = "village", [r[0] for r in conn.execute(
+            "SELECT code FROM units WHERE level='commune' AND vintage='2025' AND parent_code=?", (unit["code"],))]
+    units = store.units_frame(conn, level=child_level, parent=parents, screen=True) if child_level else None
     siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
     outline = siblings[siblings["code"] == unit["code"]]
     if units is None or len(units) == 0:
@@ -143,9 +149,13 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         periods = sorted({*periods, period})
     colour_by = params.choice("colour", list(COLOUR_BY), "value")
     scheme = params.choice("scheme", list(SCHEMES), "natural_breaks")
-    units, outline = _page_units(conn, unit)
+    level = params.choice("level", ["village"])
+    units, outline = _page_units(conn, unit, level)
     try:
-        evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
+        if colour_by == "target":  # targets show without a value: every unit evaluated in full
+            evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
+        else:
+            evaluations = progress.evaluate_many(conn, list(units["code"]), indicator_code, period)
     except ValueError:
         abort(400)
     drill = {r["parent_code"] for r in conn.execute(
@@ -153,6 +163,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         list(units["code"]))}
     args = {"indicator": None if theme is None else indicator_code, "period": period, "colour": colour_by,
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
+    popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"]}
     view = _view(units, outline)
     layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
                   scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
@@ -164,7 +175,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
-                        refine=view.refine)
+                        refine=view.refine,
+                        popup_url=url_for("maps.popup", code="__CODE__", **{k: v for k, v in popup_args.items() if v}))
     return render_template(
         "map.html", page=page, theme=theme, indicator=indicator,
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
@@ -172,6 +184,25 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
     )
+
+
+@bp.get("/map/popup/<code>")
+def popup(code: str):
+    """One unit's popup, for pages with too many units to ship them all (``maps.LAZY_POPUPS``)."""
+    conn = db.conn()
+    row = store.get_unit(conn, code[:40])
+    indicator = store.indicator(conn, params.indicator("indicator") or "")
+    period = params.period("period")
+    if row is None or indicator is None or period is None:
+        abort(404)
+    try:
+        evaluation = progress.evaluate(conn, row["code"], indicator["code"], period)
+    except ValueError:
+        abort(400)
+    layer = Layer(units=gpd.GeoDataFrame(), evaluations={}, indicator=indicator, period=period)
+    html = popup_html(row, evaluation, layer, {d["id"]: attribution_line(d) for d in store.datasets(conn)})
+    return caching.conditional(current_app.response_class(str(html), mimetype="text/html"), code,
+                               tuple(sorted(request.args.items())))
 
 
 @bp.get("/country")
