@@ -20,7 +20,8 @@ from typing import Any
 from geodata import aggregate, consistency, periods, store
 from geodata.periods import Period
 
-STATUSES = ("achieved", "on_track", "at_risk", "off_track", "deteriorating", "in_progress", "no_data")
+STATUSES = ("achieved", "on_track", "at_risk", "off_track", "deteriorating", "in_progress", "not_achieved",
+            "no_data")
 STATUS_LABELS = {
     "achieved": ("Đã đạt", "Achieved"),
     "on_track": ("Đúng tiến độ", "On track"),
@@ -28,6 +29,7 @@ STATUS_LABELS = {
     "off_track": ("Chậm tiến độ", "Off track"),
     "deteriorating": ("Đang xấu đi", "Deteriorating"),
     "in_progress": ("Đang thực hiện (kỳ chưa hết năm)", "In progress (part of the year)"),
+    "not_achieved": ("Chưa đạt", "Not achieved yet"),
     "no_data": ("Không đủ số liệu", "No data"),
 }
 LEVEL_SHAPES = ("at_least", "at_most", "exactly")
@@ -41,7 +43,8 @@ TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "cumulative": ("cộng dồn cả giai đoạn", "cumulative over the period"),
     "plan": ("kế hoạch", "plan"),  # a plan row without a shape of its own
 }
-SEVERITY = ("deteriorating", "off_track", "at_risk", "in_progress", "on_track", "achieved", "no_data")
+SEVERITY = ("deteriorating", "off_track", "at_risk", "not_achieved", "in_progress", "on_track", "achieved",
+            "no_data")
 
 
 class UnknownCode(LookupError):
@@ -181,8 +184,10 @@ def _level_target(actual: float, a_period: Period, target: dict[str, Any], serie
             out["baseline"] = earlier[0]
         return out
     if not earlier:
-        out["status"] = "no_data"
-        out["reason"] = "needs a value from an earlier year to judge the pace"
+        # A value and a target are known, the pace is not (no earlier value): the target is not met
+        # and the gap says by how much; "not enough data" would hide a figure the planner has.
+        out["status"] = "not_achieved"
+        out["reason"] = "no earlier value to judge the pace; the gap is what remains"
         return out
     base = earlier[0]
     b_year, b_value = periods.parse(base["period"]).year, float(base["value"])

@@ -60,3 +60,35 @@ def periods(conn: sqlite3.Connection, indicator: str) -> list[str]:
         (indicator,),
     )
     return [r[0] for r in rows]
+
+
+def figure_pages(conn: sqlite3.Connection, indicator: str, vintage: str = "2025") -> list[dict[str, Any]]:
+    """Where the documents give figures of ``indicator``: the page (the parent whose map colours
+    the unit; ``None`` for a province, drawn on the country page), the period, how many units
+    have a figure and whether all of them are illustrative.  Most figures first, latest period
+    first: what a theme opens on when the address names no unit or period."""
+    from geodata.catalogue import CHANGE_UNITS
+
+    marks = ",".join("?" * len(CHANGE_UNITS))
+    rows = conn.execute(
+        "SELECT CASE WHEN u.level='province' THEN NULL ELSE u.parent_code END AS page, o.period,"
+        " COUNT(DISTINCT o.unit_code) AS n, MIN(o.illustrative) AS illustrative"
+        " FROM observations o JOIN units u ON u.code = o.unit_code AND u.vintage = o.unit_vintage"
+        " WHERE o.indicator_code=? AND o.unit_vintage=? AND o.kind IN ('actual','baseline')"
+        " AND o.scope='unit' AND o.value IS NOT NULL AND o.period IS NOT NULL"
+        f" AND COALESCE(o.measure_unit, '') NOT IN ({marks})"
+        " GROUP BY page, o.period",
+        [indicator, vintage, *sorted(CHANGE_UNITS)],
+    )
+    pages = [{"page": r[0], "period": r[1], "units": r[2], "illustrative": bool(r[3])} for r in rows]
+    return sorted(pages, key=lambda p: (p["illustrative"], -p["units"], _period_order(p["period"])), reverse=False)
+
+
+def _period_order(period: str) -> float:
+    """Later periods sort first (negated year; a half-year or quarter before its whole year)."""
+    from geodata import periods as periods_mod
+
+    p = periods_mod.parse(period)
+    if p is None:
+        return 0.0
+    return -(p.end if p.is_range else p.year) - (0.0 if p.is_partial else 0.5)

@@ -43,7 +43,7 @@ def _wait_units(page, n: int, kind: str = "unit-commune") -> None:
 ])
 def test_theme_pages_draw_polygons_and_markers(app, artifacts, theme, markers):
     with live_server(app) as base, browser_page() as (page, traffic):
-        page.goto(f"{base}/map/{theme}")
+        page.goto(f"{base}/map/{theme}?unit=12")
         _wait_units(page, 38)
         page.wait_for_load_state("networkidle")
         assert page.locator("path.unit-commune").count() == 38
@@ -243,3 +243,30 @@ def test_popup_endpoint_escapes_and_answers_404_for_unknown_units(client):
     assert client.get("/map/popup/99999?indicator=population_density&period=2025").status_code == 404
     assert client.get("/map/popup/03390?indicator=nope&period=2025").status_code == 404
     assert client.get("/map/popup/03390?indicator=population_density&period=x<y").status_code == 400
+
+
+@pytest.mark.parametrize("theme", ["poverty", "infrastructure", "resettlement", "tourism"])
+def test_each_theme_opens_on_a_unit_coloured_from_a_real_figure(app, artifacts, theme):
+    """/map/poverty was grey for 38 of 38 communes: a theme now opens where the documents give figures."""
+    with live_server(app) as base, browser_page() as (page, traffic):
+        page.goto(f"{base}/map/{theme}")
+        page.wait_for_function("document.querySelectorAll('path.unit').length >= 1", timeout=30_000)
+        coloured = page.evaluate("""() => [...document.querySelectorAll('path.unit')]
+            .filter(p => !p.classList.contains('illustrative'))
+            .map(p => p.getAttribute('fill')).filter(f => f && f.toLowerCase() !== '#d9d9d9').length""")
+        page.screenshot(path=str(artifacts / f"first_open_{theme}.png"))
+        assert coloured >= 1, theme
+        assert page.locator(".notice.no-figures").count() == 0
+        if page.locator(".controls select[name=indicator] option").count() > 1:
+            with page.expect_navigation():
+                page.locator(".controls select[name=indicator]").select_option(index=1)  # another indicator
+            assert "period=" not in page.url  # not carried over: the new indicator picks its own
+    assert traffic.console_errors == []
+
+
+def test_a_map_without_figures_says_so_and_links_to_where_they_are(client):
+    html = client.get("/map/poverty?unit=12&indicator=poor_household_rate").get_data(as_text=True)
+    assert "notice no-figures" in html and "Có số liệu tại:" in html
+    assert "?unit=VN&amp;period=2025&amp;indicator=poor_household_rate" in html
+    country = client.get("/map/poverty?unit=VN&indicator=poor_household_rate&period=2025").get_data(as_text=True)
+    assert "notice no-figures" not in country and "status-not_achieved" in country

@@ -64,5 +64,5 @@ SCHEMES = {
 STATUS_COLOURS = {
     "achieved": ("#00441b", None), "on_track": ("#41ab5d", None), "in_progress": ("#c7e9c0", None),
     "at_risk": ("#fdae61", "2 3"), "off_track": ("#d73027", "6 3"), "deteriorating": ("#67000d", "1 3"),
-    "no_data": ("#d9d9d9", None),
+    "not_achieved": ("#fee090", "4 2"), "no_data": ("#d9d9d9", None),
 }

@@ -94,6 +94,20 @@ def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[g
     return units, outline
 
 
+def _opening(figures_at: list[dict[str, Any]], default_unit: str, prefer_default: bool) -> dict[str, Any] | None:
+    """The page and period a map opens on when its address names no unit: the default unit's
+    page if the documents give figures there, else the page with the most real figures (a
+    province's own figure opens the country page).  Opening on a grey map taught a planner
+    nothing (38 of 38 communes had no figure on /map/poverty)."""
+    pages = [{**f, "page": f["page"] or COUNTRY["code"]} for f in figures_at]
+    if not pages:
+        return None
+    own = [f for f in pages if f["page"] == default_unit]
+    if prefer_default:
+        return own[0] if own else None
+    return own[0] if own and not own[0]["illustrative"] else pages[0]
+
+
 @dataclass(frozen=True)
 class _View:
     units: gpd.GeoDataFrame
@@ -139,12 +153,17 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     indicator = store.indicator(conn, indicator_code)
     if indicator is None:
         abort(404)
-    unit = _unit(conn, params.unit_code("unit", default_unit))
+    figures_at = thematic.figure_pages(conn, indicator_code)
+    asked_unit, asked_period = params.unit_code("unit"), params.period("period")
+    opening = _opening(figures_at, asked_unit or default_unit, prefer_default=asked_unit is not None
+                       or default_period is not None)
+    unit = _unit(conn, asked_unit or (opening["page"] if opening else default_unit))
     if unit is None:
         abort(404)
     periods = _periods(conn, indicator_code) or [default_period or "2025"]
     with_values = thematic.periods(conn, indicator_code)  # periods that have actuals, not only targets
-    period = params.period("period") or default_period or (with_values or periods)[-1]
+    here = next((f for f in figures_at if (f["page"] or COUNTRY["code"]) == unit["code"]), None)
+    period = asked_period or default_period or (here or opening or {}).get("period") or (with_values or periods)[-1]
     if period not in periods:
         periods = sorted({*periods, period})
     colour_by = params.choice("colour", list(COLOUR_BY), "value")
@@ -177,13 +196,38 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
                         refine=view.refine,
                         popup_url=url_for("maps.popup", code="__CODE__", **{k: v for k, v in popup_args.items() if v}))
+    coloured = sum(1 for e in evaluations.values() if e.get("actual"))
+    elsewhere = [] if coloured else _figure_links(conn, figures_at, indicator_code if theme else None)
     return render_template(
-        "map.html", page=page, theme=theme, indicator=indicator,
+        "map.html", page=page, theme=theme, indicator=indicator, coloured=coloured, elsewhere=elsewhere,
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
     )
+
+
+def _figure_links(conn, figures_at: list[dict[str, Any]], indicator: str | None) -> list[dict[str, Any]]:
+    """Where this indicator has figures, for a map that has none: name, period and query."""
+    out = []
+    for f in figures_at[:6]:
+        page = _unit(conn, f["page"] or COUNTRY["code"])
+        if page is None:
+            continue
+        args = {"unit": page["code"], "period": f["period"], "indicator": indicator,
+                "lang": lang() if lang() != "vi" else None}
+        out.append({"name": page["full_name"], "period": f["period"], "units": f["units"],
+                    "illustrative": f["illustrative"], "query": {k: v for k, v in args.items() if v}})
+    return out
+
+
+def _theme_indicator(conn, theme: str) -> str:
+    """The theme's first indicator with a real figure somewhere (else its first): the one it opens on."""
+    codes = THEMES[theme]["indicators"]
+    for code in codes:
+        if any(not f["illustrative"] for f in thematic.figure_pages(conn, code)):
+            return code
+    return codes[0]
 
 
 @bp.get("/map/popup/<code>")
@@ -220,7 +264,7 @@ def home():
 def theme_map(theme: str):
     if theme not in THEMES:
         abort(404)
-    code = params.indicator("indicator") or THEMES[theme]["indicators"][0]
+    code = params.indicator("indicator") or _theme_indicator(db.conn(), theme)
     if code not in THEMES[theme]["indicators"]:
         abort(404)
     return render_map(theme, code)
