@@ -73,7 +73,7 @@ OVERLAP = """() => {
 def test_attribution_never_covers_scale_bar_or_legend(app, artifacts, viewport):
     """Every source is named, so the attribution wraps; it must leave the scale bar readable."""
     with live_server(app) as base, browser_page(viewport=viewport) as (page, _traffic):
-        page.goto(f"{base}/map/resettlement")
+        page.goto(f"{base}/map/resettlement?unit=12")
         page.wait_for_function("document.querySelectorAll('path.unit-commune').length >= 38", timeout=30_000)
         boxes = page.evaluate(OVERLAP)
         page.screenshot(path=str(artifacts / f"attribution_{viewport[0]}.png"))
@@ -133,4 +133,42 @@ def test_a_page_of_many_units_fetches_each_popup_on_click(app, artifacts, monkey
         page.screenshot(path=str(artifacts / "lazy_popup.png"))
     assert "Xã Bình Lư" in text and "03390 (2025)" in text and "người/km²" in text
     assert any("/map/popup/03390?" in u for u in traffic.requests)
+    assert traffic.console_errors == []
+
+
+def test_the_data_table_sorts_filters_and_opens_the_units_popup(app, artifacts):
+    with live_server(app) as base, browser_page((1366, 768)) as (page, traffic):
+        _open_home(page, base)
+        page.locator("#data-table > summary").click()
+        rows = page.locator("#data-table tbody tr")
+        assert rows.count() == 38
+        value_head = page.locator("#data-table thead th").nth(1).locator("button")
+        value_head.click()  # ascending density
+        values = page.evaluate("""() => [...document.querySelectorAll('#data-table tbody tr')]
+            .map(r => r.cells[1].dataset.sort).filter(v => v !== '').map(Number)""")
+        assert len(values) == 38 and values == sorted(values)
+        value_head.click()  # descending
+        first = page.evaluate("document.querySelector('#data-table tbody tr').cells[1].dataset.sort")
+        assert float(first) == max(values)
+        names = page.locator("#data-table thead th").nth(0).locator("button")
+        names.click()
+        listed = page.evaluate(
+            "[...document.querySelectorAll('#data-table tbody tr')].map(r => r.cells[0].dataset.sort)")
+        assert listed[0].startswith(("Phường", "Xã")) and len(listed) == 38
+        # Filter by a status that some rows have and others do not.
+        options = page.locator("select[name=status-filter] option")
+        assert options.count() >= 2
+        wanted = options.nth(1).get_attribute("value")
+        page.locator("select[name=status-filter]").select_option(wanted)
+        visible = page.evaluate("""() => [...document.querySelectorAll('#data-table tbody tr')]
+            .filter(r => !r.hidden).map(r => r.dataset.status)""")
+        assert visible and set(visible) == {wanted}
+        page.locator("select[name=status-filter]").select_option("")
+        # Row -> the unit's popup on the map; polygon -> its row marked.
+        page.locator("#data-table tbody tr[data-code='03390']").click()
+        page.wait_for_selector(".leaflet-popup-content .unit-popup[data-code='03390']")
+        assert "Xã Bình Lư" in page.inner_text(".leaflet-popup-content")
+        page.locator("path.unit-03394").dispatch_event("click")
+        assert page.locator("#data-table tbody tr.selected").get_attribute("data-code") == "03394"
+        page.screenshot(path=str(artifacts / "data_table.png"))
     assert traffic.console_errors == []

@@ -151,7 +151,7 @@ def test_status_colouring_and_english_labels(app, artifacts):
 @pytest.mark.parametrize("query", ["binh lu", "Sơn Bình"])
 def test_search_leads_to_binh_lu(app, artifacts, query):
     with live_server(app) as base, browser_page() as (page, traffic):
-        page.goto(f"{base}/map/poverty")
+        page.goto(f"{base}/map/poverty?unit=12")
         _wait_units(page, 38)
         page.fill("#search", query)
         page.wait_for_selector("#search-results a[data-code='03390']")

@@ -46,6 +46,16 @@ ON_EACH_UNIT = folium.JsCode(
     function (feature, layer) {
         var p = feature.properties;  // label and popup arrive escaped from the server
         layer.options.className = p.css;
+        layer.on('popupopen', function (e) {  // never taller than the map: it scrolls instead
+            var room = Math.max(150, layer._map.getSize().y - 130);
+            if (e.popup.options.maxHeight !== room) { e.popup.options.maxHeight = room; e.popup.update(); }
+        });
+        if (p.css && p.css.indexOf('unit ') === 0) {  // the data table finds units by code, and back
+            (window.webmapUnits = window.webmapUnits || {})[p.code] = layer;
+            layer.on('click', function () {
+                document.dispatchEvent(new CustomEvent('webmap:unit', {detail: p.code}));
+            });
+        }
         if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 340}); }
         else if (p.lazy && window.webmapPopup) {  // a page of many units fetches its popup on click
             var cfg = window.webmapPopup;

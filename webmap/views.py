@@ -11,14 +11,25 @@ import folium
 import geopandas as gpd
 import shapely
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from geodata import progress, search, store, thematic, view_scale
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
-from webmap.formatting import lang
+from webmap.formatting import lang, number, source_label
 from webmap.map_elements import FitView, MetricScale
-from webmap.maps import ON_EACH_UNIT, Layer, MapPage, Refine, feature_collection, popup_html, thematic_map
+from webmap.maps import (
+    LAZY_POPUPS,
+    ON_EACH_UNIT,
+    Layer,
+    MapPage,
+    Refine,
+    feature_collection,
+    popup_html,
+    status_label,
+    thematic_map,
+)
 from webmap.themes import COLOUR_BY, SCHEMES, THEMES
 
 bp = Blueprint("maps", __name__)
@@ -197,14 +208,46 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
                         refine=view.refine,
                         popup_url=url_for("maps.popup", code="__CODE__", **{k: v for k, v in popup_args.items() if v}))
     coloured = sum(1 for e in evaluations.values() if e.get("actual"))
+    table = _table_rows(units, evaluations, indicator) if len(units) <= LAZY_POPUPS else None
     elsewhere = [] if coloured else _figure_links(conn, figures_at, indicator_code if theme else None)
     return render_template(
         "map.html", page=page, theme=theme, indicator=indicator, coloured=coloured, elsewhere=elsewhere,
+        table=table, n_units=len(units), status_labels={k: status_label(k) for k in progress.SEVERITY},
+        severity={k: i for i, k in enumerate(progress.SEVERITY)}, pct_label=gettext("% mục tiêu"),
+        dl_level=str(units["level"].iloc[0]) if len(units) else "commune",
+        dl_within=None if unit["level"] == "country" else unit["code"],
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
     )
+
+
+def _table_rows(units: gpd.GeoDataFrame, evaluations: dict[str, dict[str, Any]],
+                indicator: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per unit of the map, as DHIS2's data table: value, target, % of target, gap,
+    status and source, with the raw numbers kept for sorting (``sort_*``)."""
+    rows = []
+    for r in units.to_dict("records"):
+        e = evaluations[r["code"]]
+        actual = e.get("actual") or {}
+        idx = e.get("headline_target")
+        target = (e["evaluations"][idx].get("target") or {}) if idx is not None else {}
+        unit = actual.get("measure_unit") or indicator.get("measure_unit")
+        pct = e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan")
+        rows.append({
+            "code": r["code"], "name": r["full_name"], "status": e["status"],
+            "illustrative": bool(r.get("illustrative")) or bool((actual.get("source") or {}).get("illustrative")),
+            "value": number(actual.get("value"), unit) if actual.get("value") is not None else "–",
+            "sort_value": actual.get("value"),
+            "target": number(target.get("value"), target.get("measure_unit")) if target.get("value") is not None
+            else "–", "sort_target": target.get("value"),
+            "pct": f"{number(pct)} %" if pct is not None else "–", "sort_pct": pct,
+            "gap": number(e["gap"]) if e.get("gap") is not None else "–", "sort_gap": e.get("gap"),
+            "source": source_label(actual.get("source")) if actual.get("source") else (
+                gettext("tổng hợp từ đơn vị cấp dưới") if actual.get("kind") == "aggregated" else ""),
+        })
+    return rows
 
 
 def _figure_links(conn, figures_at: list[dict[str, Any]], indicator: str | None) -> list[dict[str, Any]]:
