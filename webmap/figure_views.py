@@ -13,9 +13,12 @@ from __future__ import annotations
 import io
 import threading
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, send_file, url_for
 
-from webmap import caching, db, figures, params, render_pool
+from geodata import store
+from geodata.exports import download_name
+from webmap import atlas_jobs, caching, db, figures, params, render_pool
+from webmap.formatting import indicator_name, lang, period_label
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
@@ -121,3 +124,52 @@ def atlas():
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": params.content_disposition("attachment", name)})
 
+
+
+@bp.post("/atlas/jobs")
+def atlas_job_start():
+    """Start (or find) the atlas job and send the browser to its progress page at once."""
+    req = _request_from_args(unit=params.unit_code("within", "12"), fmt="pdf")
+    unit = store.get_unit(db.conn(), req.unit)
+    indicator = store.indicator(db.conn(), req.resolved_indicator().split("__")[0])
+    if unit is None or indicator is None:
+        raise params.ParamError("within", "không có đơn vị hoặc chỉ tiêu này", "no such unit or indicator")
+    title = req.title or f"{indicator_name(indicator)} – {unit['full_name']} – {period_label(req.period)}"
+    level = {"province": "commune", "commune": "village"}.get(unit["level"], unit["level"])
+    filename = "tap_ban_do_" + download_name(db.conn(), "units", "pdf", level=level, within=unit["code"],
+                                             indicators=[req.resolved_indicator()], period=req.period)
+    try:
+        jid = atlas_jobs.start(current_app.config["WEBMAP_DB"], caching.data_version(), req, title, filename)
+    except atlas_jobs.TooManyJobs:
+        return jsonify({"error": {"code": 503, "message_vi": "Đang vẽ các tập bản đồ khác; thử lại sau ít phút.",
+                                  "message_en": "Other atlases are being drawn; retry in a few minutes."}}), 503, \
+            {"Retry-After": "60"}
+    return redirect(url_for("figures.atlas_job", jid=jid, lang=lang() if lang() != "vi" else None), 303)
+
+
+def _job(jid: str) -> dict:
+    state = atlas_jobs.read_state(atlas_jobs.job_dir(current_app.config["WEBMAP_DB"]), jid)
+    if state is None:
+        abort(404)
+    return state
+
+
+@bp.get("/atlas/jobs/<jid>")
+def atlas_job(jid: str):
+    return render_template("job.html", jid=jid, state=_job(jid))
+
+
+@bp.get("/atlas/jobs/<jid>/state")
+def atlas_job_state(jid: str):
+    resp = jsonify(_job(jid))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/atlas/jobs/<jid>/pdf")
+def atlas_job_pdf(jid: str):
+    if _job(jid)["status"] != "done":
+        abort(404)
+    path = atlas_jobs.job_dir(current_app.config["WEBMAP_DB"]) / f"{jid}.pdf"
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=_job(jid).get("filename") or f"tap_ban_do_{jid[:8]}.pdf")

@@ -561,21 +561,28 @@ def atlas_pages(conn: sqlite3.Connection, req: FigureRequest,
         yield draw(page_scene, page_req, subtitle=sub)
 
 
-def render_atlas(conn: sqlite3.Connection, req: FigureRequest, out: str | Path | io.BytesIO) -> int:
-    """Write the atlas as one PDF; returns the number of pages."""
+def render_atlas(conn: sqlite3.Connection, req: FigureRequest, out: str | Path | io.BytesIO,
+                 progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the atlas as one PDF; returns the number of pages.  ``progress(done, total)`` is
+    called after every page (the background job shows it)."""
     if req.fmt != "pdf":
         raise FigureError("Tập bản đồ chỉ xuất PDF", "An atlas is written as PDF only")
     pages = 0
     with matplotlib.rc_context(RC), PdfPages(out, metadata={"Creator": "webmap"}) as pdf:
 
+        total = [0]
+
         def titled_by(scene: Scene) -> None:
+            total[0] = len(scene.mapped) + 2
             t = TEXT[req.lang]
             name = scene.indicator["name_vi"] if req.lang == "vi" else scene.indicator["name_en"]
             info = pdf.infodict()
-            info["Title"] = f"{t['atlas']}: {name} – {scene.unit['full_name']}"
+            info["Title"] = req.title or f"{t['atlas']}: {name} – {scene.unit['full_name']}"
             info.update(_pdf_metadata(req, scene))
 
         for fig, _info in atlas_pages(conn, req, titled_by):
             pdf.savefig(fig)
             pages += 1
+            if progress is not None:
+                progress(pages, total[0])
     return pages

@@ -34,7 +34,7 @@ class ParamError(BilingualError):
 
 def raw(name: str) -> str | None:
     """The parameter as sent, stripped; None when absent or blank.  Control characters are refused."""
-    value = request.args.get(name)
+    value = request.values.get(name)  # query string, or a form posted (the atlas job)
     if value is None or not value.strip():
         return None
     if _CONTROL.search(value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing as mp
+import os
 import resource
 from typing import Any
 
@@ -53,15 +54,52 @@ def _child(out: Any, db_path: str, kind: str, req: figures.FigureRequest, memory
         out.close()
 
 
-def render(db_path: str, kind: str, req: figures.FigureRequest, *, seconds: float | None = None,
-           memory: int = MEMORY_BYTES) -> tuple[bytes, Any]:
-    """``(data, info)`` of a figure (``kind="map"``) or an atlas PDF (``kind="atlas"``, info None)."""
+def _atlas_child(out: Any, db_path: str, req: figures.FigureRequest, pdf_path: str, state_path: str, title: str,
+                 filename: str, memory: int) -> None:
+    """Draw an atlas to ``pdf_path``, writing progress to ``state_path`` after every page."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    from pathlib import Path
+
+    from geodata import store
+    from webmap.atlas_jobs import write_state
+
+    state = Path(state_path)
+    tmp = Path(pdf_path + ".partial")
+    try:
+        conn = store.connect(db_path, readonly=True)
+
+        def progress(done: int, total: int) -> None:
+            write_state(state, status="running", done=done, total=total, title=title, filename=filename)
+
+        pages = figures.render_atlas(conn, req, str(tmp), progress=progress)
+        os.replace(tmp, pdf_path)
+        write_state(state, status="done", done=pages, total=pages, title=title, filename=filename)
+        out.send(("ok", None, None))
+    except figures.FigureError as exc:
+        out.send(("refused", exc.message_vi, exc.message_en))
+    except MemoryError:
+        out.send(("memory", None, None))
+    except Exception as exc:  # reported to the parent, which records it on the job
+        out.send(("error", f"{type(exc).__name__}: {exc}", None))
+    finally:
+        tmp.unlink(missing_ok=True)
+        out.close()
+
+
+def render_atlas_job(db_path: str, req: figures.FigureRequest, pdf_path: str, state_path: str, title: str,
+                     filename: str = "", *, memory: int = MEMORY_BYTES) -> None:
+    """An atlas drawn to a file by a child process that reports its pages as it goes."""
+    _wait(_ctx.Process, _atlas_child, (db_path, req, pdf_path, state_path, title, filename, memory),
+          SECONDS["atlas"])
+
+
+def _wait(process: Any, target: Any, args: tuple, seconds: float) -> tuple[Any, Any]:
     receive, send = _ctx.Pipe(duplex=False)
-    proc = _ctx.Process(target=_child, args=(send, db_path, kind, req, memory), daemon=True)
+    proc = process(target=target, args=(send, *args), daemon=True)
     proc.start()
     send.close()
     try:
-        if not receive.poll(seconds if seconds is not None else SECONDS[kind]):
+        if not receive.poll(seconds):
             proc.kill()
             raise RenderTimeout
         try:
@@ -80,3 +118,10 @@ def render(db_path: str, kind: str, req: figures.FigureRequest, *, seconds: floa
     if status == "memory":
         raise RenderTooLarge
     raise RuntimeError(a)
+
+
+def render(db_path: str, kind: str, req: figures.FigureRequest, *, seconds: float | None = None,
+           memory: int = MEMORY_BYTES) -> tuple[bytes, Any]:
+    """``(data, info)`` of a figure (``kind="map"``) or an atlas PDF (``kind="atlas"``, info None)."""
+    return _wait(_ctx.Process, _child, (db_path, kind, req, memory),
+                 seconds if seconds is not None else SECONDS[kind])

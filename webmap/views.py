@@ -17,7 +17,7 @@ from markupsafe import Markup
 from geodata import progress, search, store, thematic, view_scale
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
-from webmap.formatting import lang, number, source_label
+from webmap.formatting import lang, number, source_label, titled
 from webmap.map_elements import FitView, MetricScale
 from webmap.maps import (
     LAZY_POPUPS,
@@ -214,6 +214,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         "map.html", page=page, theme=theme, indicator=indicator, coloured=coloured, elsewhere=elsewhere,
         table=table, n_units=len(units), status_labels={k: status_label(k) for k in progress.SEVERITY},
         severity={k: i for i, k in enumerate(progress.SEVERITY)}, pct_label=gettext("% mục tiêu"),
+        default_title=f"{titled(indicator, period)} – {unit['full_name']}",
         dl_level=str(units["level"].iloc[0]) if len(units) else "commune",
         dl_within=None if unit["level"] == "country" else unit["code"],
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
