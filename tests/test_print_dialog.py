@@ -53,6 +53,10 @@ def test_unknown_jobs_and_bad_requests_are_refused(client):
     assert client.get("/figures/atlas/jobs/abc/pdf").status_code == 404
     bad = client.post("/figures/atlas/jobs", data={"within": "99999", "indicator": "population", "period": "2025"})
     assert bad.status_code == 400 and "within" in bad.get_data(as_text=True)
+    for field, value in (("title", "x" * 201), ("title", "a\nb"), ("dpi", "10000"), ("paper", "A0")):
+        refused = client.post("/figures/atlas/jobs", data={"within": "03390", "indicator": "population",
+                                                           "period": "2025", field: value})
+        assert refused.status_code == 400 and field in refused.get_data(as_text=True), (field, value)
 
 
 @pytest.mark.browser
