@@ -68,10 +68,11 @@ def check(conn: sqlite3.Connection, o: dict[str, Any]) -> dict[str, Any] | None:
         recomputed_pct=round(recomputed, 2), status="consistent" if ok else "inconsistent",
     )
     if not ok:
-        flag["message_vi"] = (f"Báo cáo ghi đạt {stated:g}% kế hoạch, nhưng {o['value']:g}/{plan['value']:g} "
-                              f"= {recomputed:.1f}% (kế hoạch ngầm định {flag['implied_plan']:g})")
-        flag["message_en"] = (f"The report states {stated:g}% of plan, but {o['value']:g}/{plan['value']:g} "
-                              f"= {recomputed:.1f}% (implied plan {flag['implied_plan']:g})")
+        flag["message_vi"] = (f"Báo cáo ghi đạt {_vi(stated)} % kế hoạch, nhưng {_vi(o['value'])} / "
+                              f"{_vi(plan['value'])} = {_vi(round(recomputed, 1))} % (kế hoạch ngầm định "
+                              f"{_vi(flag['implied_plan'])})")
+        flag["message_en"] = (f"The report states {stated:g}% of plan, but {o['value']:,.10g} / {plan['value']:,.10g}"
+                              f" = {recomputed:.1f}% (implied plan {flag['implied_plan']:,.10g})")
     return flag
 
 
@@ -85,3 +86,9 @@ def all_flags(conn: sqlite3.Connection, *, only_inconsistent: bool = False) -> l
     rows = store.observations(conn, kind="actual")
     flags = [f for o in rows if (f := check(conn, o)) is not None]
     return [f for f in flags if f["status"] == "inconsistent"] if only_inconsistent else flags
+
+
+def _vi(value: float) -> str:
+    """A number as a Vietnamese text writes it (``319.000``, ``80,6``): the message is read as is."""
+    text = f"{value:,.10g}" if abs(value) < 1e15 else f"{value:g}"
+    return text.replace(",", "\u00a0").replace(".", ",").replace("\u00a0", ".")

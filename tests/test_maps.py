@@ -101,7 +101,7 @@ def test_popup_value_equals_the_api(app, client, artifacts):
     assert source == ("Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư, "
                       "Phần 1 > I (Phát triển kinh tế) > 3. Thương mại - Dịch vụ, du lịch")
     assert cited.startswith("002_a60ddfe8de7b5205.txt: «Lượng khách du lịch trong 06 tháng") and "319.000" in cited
-    assert "55%" in text and "80.6%" in text  # the report's own inconsistency, shown with both numbers
+    assert "55 %" in text and "80,6 %" in text and "319.000 / 395.900" in text  # the report's own sum, in Vietnamese
     assert bar == f"width:{round(api['pct_of_plan'])}%"
     assert traffic.console_errors == []
 

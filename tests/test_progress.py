@@ -60,7 +60,7 @@ def test_tourist_figure_is_flagged_with_both_numbers(conn):
     assert flag["stated_pct_of_plan"] == 55 and flag["plan"] == 395900
     assert flag["recomputed_pct"] == pytest.approx(80.58, abs=0.01)
     assert flag["implied_plan"] == pytest.approx(580000, rel=1e-3)
-    assert "319000/395900" in flag["message_en"] and "55%" in flag["message_vi"]
+    assert "319,000 / 395,900" in flag["message_en"] and "319.000 / 395.900 = 80,6 %" in flag["message_vi"]
 
 
 def test_consistent_statements_are_not_flagged(conn):

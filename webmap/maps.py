@@ -46,9 +46,12 @@ ON_EACH_UNIT = folium.JsCode(
     function (feature, layer) {
         var p = feature.properties;  // label and popup arrive escaped from the server
         layer.options.className = p.css;
-        layer.on('popupopen', function (e) {  // never taller than the map: it scrolls instead
-            var room = Math.max(150, layer._map.getSize().y - 130);
-            if (e.popup.options.maxHeight !== room) { e.popup.options.maxHeight = room; e.popup.update(); }
+        layer.on('popupopen', function (e) {  // never taller or wider than the map: it scrolls instead
+            var size = layer._map.getSize(), o = e.popup.options;
+            var high = Math.max(150, size.y - 130), wide = Math.max(160, Math.min(340, size.x - 110));
+            if (o.maxHeight !== high || o.maxWidth !== wide) {
+                o.maxHeight = high; o.maxWidth = wide; o.minWidth = Math.min(o.minWidth || 50, wide); e.popup.update();
+            }
         });
         if (p.css && p.css.indexOf('unit ') === 0) {  // the data table finds units by code, and back
             (window.webmapUnits = window.webmapUnits || {})[p.code] = layer;
@@ -397,7 +400,9 @@ def thematic_map(
     if refine is not None:
         RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
                      outline_layer.get_name() if outline_layer is not None else None).add_to(m)
-    HtmlControl(legend + symbols_legend(points, links)).add_to(m)
+    # A fold, so a phone can close it (static/js/layout.js does on narrow screens).
+    HtmlControl(Markup("<details class='legend-fold' open><summary>{}</summary>{}</details>").format(
+        gettext("Chú giải"), legend + symbols_legend(points, links))).add_to(m)
     lines = [escape(attribution_line(d)) + (Markup(" <b>({})</b>").format(gettext("minh hoạ")) if d["illustrative"]
                                          else "") for d in datasets]
     Attribution([str(line) for line in lines]).add_to(m)

@@ -1,0 +1,62 @@
+"""Phone and tablet layouts: no control covers another, the popup is fully on screen, zoom allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import browser_page, live_server
+
+pytestmark = pytest.mark.browser
+
+BOXES = """() => {
+  const sel = {zoom: '.leaflet-control-zoom', fullscreen: '.leaflet-control-fullscreen',
+               layers: '.leaflet-control-layers', legend: '.map-control', scale: '.leaflet-control-scale',
+               attribution: '.leaflet-control-attribution'};
+  const out = {};
+  for (const [k, s] of Object.entries(sel)) {
+    const el = document.querySelector(s);
+    if (el && el.offsetParent !== null) {
+      const r = el.getBoundingClientRect();
+      out[k] = [r.left, r.top, r.right, r.bottom];
+    }
+  }
+  const m = document.querySelector('.folium-map').getBoundingClientRect();
+  out.map = [m.left, m.top, m.right, m.bottom];
+  out.viewport = [0, 0, window.innerWidth, window.innerHeight];
+  return out;
+}"""
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (768, 1024)])
+@pytest.mark.parametrize("path", ["/map/tourism?unit=12", "/map/indicator/population?unit=03390&period=2025"])
+def test_no_control_covers_another_and_the_popup_is_on_screen(app, artifacts, viewport, path):
+    with live_server(app) as base, browser_page(viewport) as (page, traffic):
+        page.goto(base + path)
+        page.wait_for_function("document.querySelectorAll('path.unit').length >= 11", timeout=30_000)
+        boxes = page.evaluate(BOXES)
+        controls = {k: v for k, v in boxes.items() if k not in ("map", "viewport")}
+        assert {"zoom", "layers", "legend", "scale", "attribution"} <= set(controls), controls
+        for a in controls:
+            for b in controls:
+                if a < b:
+                    assert _overlap(controls[a], controls[b]) == 0, (a, b, controls[a], controls[b])
+        map_box = boxes["map"]
+        assert map_box[3] - map_box[1] >= 0.45 * viewport[1]  # the map keeps most of the height
+        meta = page.evaluate("document.querySelector('meta[name=viewport]').content")
+        assert "user-scalable=no" not in meta and "maximum-scale" not in meta  # pinch-zoom allowed
+        page.locator("path.unit").nth(1).dispatch_event("click")
+        page.wait_for_selector(".leaflet-popup-content .unit-popup")
+        page.wait_for_timeout(400)  # the pan that brings the popup into view
+        popup = page.evaluate("""() => { const r = document.querySelector('.leaflet-popup').getBoundingClientRect();
+                                          return [r.left, r.top, r.right, r.bottom]; }""")
+        page.screenshot(path=str(artifacts / f"phone_{viewport[0]}_{path.count('village') + path.count('03390')}.png"))
+        assert popup[0] >= map_box[0] and popup[2] <= map_box[2] and popup[1] >= map_box[1] and \
+            popup[3] <= map_box[3], (popup, map_box)
+        assert popup[2] <= viewport[0] and popup[3] <= viewport[1]
+    assert traffic.console_errors == []
