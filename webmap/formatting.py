@@ -46,6 +46,7 @@ def number(value: float | None, unit: str | None = None) -> str:
 UNIT_LABELS_VI = {
     "persons": "người", "persons/km2": "người/km²", "households": "hộ", "villages": "bản",
     "tonnes": "tấn", "visits": "lượt", "km2": "km²", "million VND": "triệu đồng",
+    "million VND (as written; probably billion VND)": "triệu đồng (như văn bản ghi; có lẽ là tỷ đồng)",
     "billion VND": "tỷ đồng", "VND": "đồng", "patients": "bệnh nhân", "pupils": "học sinh", "schools": "trường",
     "works": "công trình", "enterprises": "doanh nghiệp", "cooperatives": "hợp tác xã", "projects": "dự án",
     "events": "đợt", "permits": "giấy phép", "decisions": "quyết định", "products": "sản phẩm", "sites": "điểm",
@@ -55,8 +56,11 @@ UNIT_LABELS_VI = {
     "quintals/ha": "tạ/ha", "quintals (100 kg)/ha": "tạ/ha", "million VND/person/year": "triệu đồng/người/năm",
     "million VND (as written)": "triệu đồng", "flag": "(1 = đạt)", "flag (1=yes)": "(1 = đạt)",
     "% of expenditure": "% tổng chi", "% of budget expenditure": "% tổng chi ngân sách",
+    "% vs base_year": "% so với năm gốc", "x base_year": "lần so với năm gốc", "% vs base period": "% so với kỳ gốc",
+    "million VND/person/year vs base_year": "triệu đồng/người/năm so với năm gốc",
 }
 UNIT_LABELS_EN = {"km2": "km²", "m2": "m²", "m3": "m³", "persons/km2": "persons/km²", "% ; pp/year": "%",
+                  "% vs base_year": "% vs the base year", "x base_year": "× the base year",
                   "flag": "(1 = met)", "flag (1=yes)": "(1 = met)"}
 
 
@@ -115,7 +119,9 @@ def titled(indicator: dict[str, Any], period: str | None) -> str:
 
 def attribution(dataset: dict[str, Any]) -> str:
     """A dataset's attribution line in the page language (Vietnamese when no English one)."""
-    return (dataset.get("attribution_en") if lang() == "en" else None) or dataset["attribution"]
+    if lang() == "en" and dataset.get("attribution_en"):
+        return dataset["attribution_en"]
+    return dataset["attribution"].replace(", via ", ", qua ")  # the sample's lines say "via" in Vietnamese
 
 
 def source_label(src: dict[str, Any] | None) -> str:
