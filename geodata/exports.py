@@ -26,7 +26,7 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import names, progress, schema, sources, store
+from geodata import names, progress, schema, sources, spreadsheet, store
 from geodata.errors import BilingualError
 
 FORMATS = {
@@ -216,7 +216,8 @@ def _kml_description(row: pd.Series) -> str:
 
 
 def write(
-    frame: pd.DataFrame, fmt: str, *, layer: str, conn: sqlite3.Connection, crs: str | None = None
+    frame: pd.DataFrame, fmt: str, *, layer: str, conn: sqlite3.Connection, crs: str | None = None,
+    lang: str = "vi", period: str | None = None,
 ) -> Export:
     """Serialise a layer; ``frame`` is a GeoDataFrame for geometry layers."""
     if fmt not in FORMATS:
@@ -237,7 +238,7 @@ def write(
         _table(frame).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     elif fmt == "xlsx":
-        data = _xlsx(_table(frame), layer)
+        data = spreadsheet.workbook(conn, _table(frame), layer, lang=lang, period=period)
     else:
         target = _target_crs(frame, fmt, crs, conn)
         if target is not None:
@@ -290,31 +291,6 @@ def _gdal(frame: gpd.GeoDataFrame, fmt: str, layer: str, notes: list[str]) -> by
         return buf.getvalue()
 
 
-def _xlsx(table: pd.DataFrame, layer: str) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = layer[:31]
-    sheet.append(list(table.columns))
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def cell(v):  # control characters cannot be stored in a worksheet: dropped, the rest kept
-        if isinstance(v, float) and pd.isna(v):
-            return None
-        return ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-
-    for row in table.itertuples(index=False):
-        sheet.append([cell(v) for v in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":  # openpyxl treats any "=..." string as a formula
-                cell.data_type = "s"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
 def export(
     conn: sqlite3.Connection,
     layer: str,
@@ -325,6 +301,7 @@ def export(
     indicators: Sequence[str] = (),
     period: str | None = None,
     crs: str | None = None,
+    lang: str = "vi",
 ) -> Export:
     if layer == "units":
         frame = units_layer(conn, level=level, within=within, indicators=indicators, period=period)
@@ -334,7 +311,7 @@ def export(
         frame = places_layer(conn)
     else:
         raise ExportError(f"Lớp không có: {layer}; dùng {list(LAYERS)}", f"Unknown layer: {layer}; use {list(LAYERS)}")
-    result = write(frame, fmt, layer=layer, conn=conn, crs=crs)
+    result = write(frame, fmt, layer=layer, conn=conn, crs=crs, lang=lang, period=period if indicators else None)
     result.filename = download_name(conn, layer, result.filename.rsplit(".", 1)[-1], level=level, within=within,
                                     indicators=indicators, period=period)
     return result

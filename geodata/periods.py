@@ -92,3 +92,30 @@ def find(text: str) -> tuple[Period | None, str]:
             rest = re.sub(r"[(\[]\s*[)\]]", " ", text[: m.start()] + " " + text[m.end():]).strip(" -–_,:;")
             return found, " ".join(rest.split())
     return None, text
+
+
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def label(text: str | None, lang: str = "vi") -> str:
+    """A period in words: ``2025H1`` -> "6 tháng đầu năm 2025", ``2025Q1`` -> "quý I/2025",
+    ``2026-2030`` -> "giai đoạn 2026–2030"; English "first half of 2025", "Q1 2025", "2026–2030".
+    Why here: exports (a spreadsheet's period column) and pages say periods the same way."""
+    if not text:
+        return ""
+    try:
+        p = parse(text)
+    except ValueError:
+        return text
+    if p is None:
+        return ""
+    en = lang == "en"
+    if p.is_range:
+        return f"{p.start}–{p.end}" if en else f"giai đoạn {p.start}–{p.end}"
+    if p.part in ("H1", "H2"):
+        if en:
+            return f"{'first' if p.part == 'H1' else 'second'} half of {p.start}"
+        return f"6 tháng {'đầu' if p.part == 'H1' else 'cuối'} năm {p.start}"
+    if p.part and p.part.startswith("Q"):
+        return f"Q{p.part[1]} {p.start}" if en else f"quý {_ROMAN[p.part[1]]}/{p.start}"
+    return str(p.start)

@@ -137,7 +137,7 @@ def test_formula_cells_are_neutralised(db_path, tmp_path):
     path.write_bytes(exports.export(ro, "units", "xlsx", within="12").data)
     sheet = openpyxl.load_workbook(path).active
     header = [c.value for c in sheet[1]]
-    cells = [row[header.index("full_name")] for row in sheet.iter_rows(min_row=2)]
+    cells = [row[header.index("Tên đầy đủ")] for row in sheet.iter_rows(min_row=2)]
     target = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert target.data_type == "s" and target.value.startswith("'=")
 
@@ -228,3 +228,30 @@ def test_downloads_are_named_for_what_they_hold_and_kml_carries_every_attribute(
     assert "binh_lu_ban.csv" in names["units.csv?level=village&within=03390"]
     assert "bang_chuyen_doi_xa_cu_sang_xa_moi_2025.xlsx" in names["crosswalk.xlsx"]
     assert "son_la_xa.gpkg" in names["units.gpkg?within=14"]
+
+
+def test_xlsx_is_for_reading_vietnamese_headers_words_widths_frozen_header_and_filter(client):
+    import io
+
+    import openpyxl
+
+    resp = client.get("/api/layers/units.xlsx?within=12&indicator=tourist_arrivals&period=2025H1")
+    assert "lai_chau_xa_tourist_arrivals_2025h1.xlsx" in resp.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    sheet = book["Bảng số liệu"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["Kỳ", "Mã kèm bộ mã", "Mã"] and "Tên đầy đủ" in headers and "Cấp" in headers
+    assert "Tổng lượt khách du lịch – Giá trị (lượt)" in headers and "Tổng lượt khách du lịch – Tình trạng" in headers
+    rows = {r[headers.index("Mã")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    binh_lu = rows["03390"]
+    assert binh_lu[0] == "6 tháng đầu năm 2025" and binh_lu[headers.index("Cấp")] == "xã"
+    assert binh_lu[headers.index("Tổng lượt khách du lịch – Giá trị (lượt)")] == 319000
+    assert binh_lu[headers.index("Tổng lượt khách du lịch – Tình trạng")] == "Đang thực hiện (kỳ chưa hết năm)"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.column_dimensions["C"].width >= 8 and sheet[1][0].font.bold
+    columns = dict(book["Tên cột"].iter_rows(min_row=2, values_only=True))
+    assert columns["Tổng lượt khách du lịch – Giá trị (lượt)"] == "tourist_arrivals__value"  # for a GIS join
+    english = openpyxl.load_workbook(io.BytesIO(client.get(
+        "/api/layers/units.xlsx?within=12&indicator=tourist_arrivals&period=2025H1&lang=en").data))["Data"]
+    assert [c.value for c in english[1]][:2] == ["Period", "Code with vintage"]
+    assert next(english.iter_rows(min_row=2, values_only=True))[0] == "first half of 2025"

@@ -174,7 +174,7 @@ def _export(args: argparse.Namespace) -> int:
     indicators = [i for value in args.indicator or [] for i in value.split(",") if i]
     try:
         result = exports.export(conn, args.layer, args.format, level=args.level, within=args.within,
-                                indicators=indicators, period=args.period, crs=args.crs)
+                                indicators=indicators, period=args.period, crs=args.crs, lang=args.lang)
     except exports.ExportError as exc:
         print(exc.message_vi if args.lang == "vi" else exc.message_en, file=sys.stderr)
         return 2

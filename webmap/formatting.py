@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import format_decimal, get_locale, gettext
 
 from geodata import sources
+from geodata.measure_units import UNIT_LABELS_VI
 
 
 def lang() -> str:
@@ -43,22 +44,6 @@ def number(value: float | None, unit: str | None = None) -> str:
     return f"{text} {unit_label(unit)}".strip() if unit else text
 
 
-UNIT_LABELS_VI = {
-    "persons": "người", "persons/km2": "người/km²", "households": "hộ", "villages": "bản",
-    "tonnes": "tấn", "visits": "lượt", "km2": "km²", "million VND": "triệu đồng",
-    "million VND (as written; probably billion VND)": "triệu đồng (như văn bản ghi; có lẽ là tỷ đồng)",
-    "billion VND": "tỷ đồng", "VND": "đồng", "patients": "bệnh nhân", "pupils": "học sinh", "schools": "trường",
-    "works": "công trình", "enterprises": "doanh nghiệp", "cooperatives": "hợp tác xã", "projects": "dự án",
-    "events": "đợt", "permits": "giấy phép", "decisions": "quyết định", "products": "sản phẩm", "sites": "điểm",
-    "groups": "nhóm", "cases": "trường hợp", "inspections": "lượt kiểm tra", "communes": "xã", "head": "con",
-    "m2": "m²", "m3": "m³", "ha": "ha", "km": "km", "ratio": "lần", "% per year": "%/năm",
-    "pp/year": "điểm %/năm", "% ; pp/year": "%", "persons (per year)": "người/năm", "persons/year": "người/năm",
-    "quintals/ha": "tạ/ha", "quintals (100 kg)/ha": "tạ/ha", "million VND/person/year": "triệu đồng/người/năm",
-    "million VND (as written)": "triệu đồng", "flag": "(1 = đạt)", "flag (1=yes)": "(1 = đạt)",
-    "% of expenditure": "% tổng chi", "% of budget expenditure": "% tổng chi ngân sách",
-    "% vs base_year": "% so với năm gốc", "x base_year": "lần so với năm gốc", "% vs base period": "% so với kỳ gốc",
-    "million VND/person/year vs base_year": "triệu đồng/người/năm so với năm gốc",
-}
 UNIT_LABELS_EN = {"km2": "km²", "m2": "m²", "m3": "m³", "persons/km2": "persons/km²", "% ; pp/year": "%",
                   "% vs base_year": "% vs the base year", "x base_year": "× the base year",
                   "flag": "(1 = met)", "flag (1=yes)": "(1 = met)"}
@@ -72,33 +57,13 @@ def unit_label(unit: str | None) -> str:
     return UNIT_LABELS_EN.get(unit, unit)
 
 
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
 def period_label(period: str | None) -> str:
-    """``2025H1`` -> "6 tháng đầu năm 2025", ``2025Q1`` -> "quý I/2025", ``2026-2030`` ->
-    "giai đoạn 2026–2030" (English: "first half of 2025", "Q1 2025", "2026–2030"); a year stays."""
-    if not period:
-        return ""
+    """A period in words in the page language (``geodata.periods.label``)."""
     from geodata import periods
 
-    try:
-        p = periods.parse(period)
-    except ValueError:
-        return period
-    if p is None:
-        return ""
-    if p.is_range:
-        return gettext("giai đoạn %(a)s–%(b)s", a=p.start, b=p.end)
-    if p.part == "H1":
-        return gettext("6 tháng đầu năm %(y)s", y=p.start)
-    if p.part == "H2":
-        return gettext("6 tháng cuối năm %(y)s", y=p.start)
-    if p.part and p.part.startswith("Q"):
-        if lang() == "en":  # "Q1 2025": the number differs from the Vietnamese Roman one
-            return f"Q{p.part[1]} {p.start}"
-        return gettext("quý %(q)s/%(y)s", q=_ROMAN[p.part[1]], y=p.start)
-    return str(p.start)
+    return periods.label(period, lang())
 
 
 def titled(indicator: dict[str, Any], period: str | None) -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from geodata import exports
 from webmap import caching, db, params
+from webmap.formatting import lang
 
 bp = Blueprint("layers", __name__, url_prefix="/api/layers")
 _cache = caching.LruCache(max_entries=24)
@@ -23,7 +24,7 @@ def download(layer: str, fmt: str):
                                 f"'{fmt[:30]}' is not supported; use {', '.join(sorted(exports.FORMATS))}")
     args = {"level": params.level("level", "commune"), "within": params.unit_code("within"),
             "indicators": params.indicator_list("indicator"), "period": params.period("period"),
-            "crs": params.crs("crs")}
+            "crs": params.crs("crs"), "lang": lang()}
     key = (layer, fmt, tuple(sorted((k, str(v)) for k, v in args.items())))
     def build():
         result = exports.export(db.conn(), layer, fmt, **args)
