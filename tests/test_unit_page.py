@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def test_unit_page_lists_indicators_with_status_and_source(client):
     html = client.get("/unit/03390").get_data(as_text=True)
@@ -55,3 +57,20 @@ def test_la_hu_figures_are_not_shown_as_commune_wide(client):
     assert "Thu Lũm" in html
     e = client.get("/api/progress?unit=03439&indicator=poor_household_rate&period=2030").get_json()
     assert e["scope"] == "ethnic_area:La Hủ" and e["actual"] is None
+
+
+def test_unit_page_groups_by_theme_lists_children_and_links_map_downloads_and_print(client):
+    html = client.get("/unit/03390").get_data(as_text=True)
+    themes = re.findall(r'<h2 class="theme">([^<]+)</h2>', html)
+    assert themes[0] == "Nông nghiệp" and "Giảm nghèo" in themes and "Du lịch" in themes
+    assert themes.index("Giảm nghèo") < themes.index("Hạ tầng") < themes.index("Du lịch")
+    assert len(themes) == len(set(themes))
+    children = re.findall(r'<tr(?: class="behind")?><td><a href="/unit/(03390-B\d+)">', html)
+    assert len(children) == 11  # its villages, each linked
+    assert 'href="/map/poverty?unit=03390"' in html and "/api/layers/units.xlsx?level=village&amp;within=03390" in html
+    assert "/figures/map?unit=03390&amp;theme=population&amp;format=pdf&amp;paper=A3&amp;orientation=portrait" in html
+    province = client.get("/unit/12").get_data(as_text=True)
+    rows = re.findall(r'<tr(?: class="behind")?><td><a href="/unit/(\d{5})">', province)
+    assert len(rows) == 38
+    binh_lu = re.search(r'/unit/03390">Xã Bình Lư</a></td>\s*<td class="num">(\d+)</td>', province)
+    assert binh_lu and int(binh_lu.group(1)) > 50  # the commune whose report the store holds

@@ -66,3 +66,14 @@ STATUS_COLOURS = {
     "at_risk": ("#fdae61", "2 3"), "off_track": ("#d73027", "6 3"), "deteriorating": ("#67000d", "1 3"),
     "not_achieved": ("#fee090", "4 2"), "no_data": ("#d9d9d9", None),
 }
+
+# Catalogue themes in the order of the seed reports (kinh tế, văn hoá - xã hội, giảm nghèo, hạ tầng,
+# tái định cư, du lịch, then the rest): how a unit page groups its indicators.
+CATALOGUE_THEMES = {
+    "agriculture": _l("Nông nghiệp"), "forestry": _l("Lâm nghiệp"), "enterprise": _l("Doanh nghiệp, hợp tác xã"),
+    "income": _l("Thu nhập"), "budget": _l("Ngân sách"), "culture": _l("Văn hoá"), "education": _l("Giáo dục"),
+    "health": _l("Y tế"), "labour": _l("Lao động, việc làm"), "poverty": _l("Giảm nghèo"),
+    "infrastructure": _l("Hạ tầng"), "resettlement": _l("Di dân, tái định cư"), "tourism": _l("Du lịch"),
+    "environment": _l("Môi trường"), "security": _l("Quốc phòng, an ninh"),
+    "governance_digital": _l("Chính quyền, chuyển đổi số"),
+}

@@ -30,7 +30,7 @@ from webmap.maps import (
     status_label,
     thematic_map,
 )
-from webmap.themes import COLOUR_BY, SCHEMES, THEMES
+from webmap.themes import CATALOGUE_THEMES, COLOUR_BY, SCHEMES, THEMES
 
 bp = Blueprint("maps", __name__)
 
@@ -340,15 +340,60 @@ def unit_page(code: str):
         except (progress.UnknownCode, ValueError):
             continue
         rows.append({"code": ind, "period": period, "e": e})
+    groups = _by_theme(conn, rows)
     frame = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
     frame = frame[frame["code"] == code]
     small = None
     if len(frame) and frame.geometry.iloc[0] is not None:
         small = _small_map(frame)
-    return render_template("unit.html", unit=unit, rows=rows, breadcrumb=_ancestors(conn, unit), small=small,
+    return render_template("unit.html", unit=unit, rows=rows, groups=groups, children=_children(conn, unit),
+                           breadcrumb=_ancestors(conn, unit), small=small, themes=THEMES,
+                           child_level={"province": "commune", "commune": "village"}.get(unit["level"]),
                            former=[dict(r) for r in conn.execute(
                                "SELECT u.code, u.full_name FROM crosswalk c JOIN units u ON u.code=c.old_code AND"
                                " u.vintage=c.old_vintage WHERE c.new_code=? ORDER BY u.code", (code,))])
+
+
+def _by_theme(conn, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The unit page's indicators grouped by catalogue theme, in the seed reports' order, each
+    group sorted by its Vietnamese (or English) name."""
+    from geodata import names
+
+    theme_of = {r[0]: r[1] for r in conn.execute("SELECT code, theme FROM indicators")}
+    order = list(CATALOGUE_THEMES)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        grouped.setdefault(theme_of.get(r["code"].split("__")[0]) or "", []).append(r)
+    key = "name_en" if lang() == "en" else "name_vi"
+    out = []
+    for theme in sorted(grouped, key=lambda t: order.index(t) if t in order else len(order)):
+        label = str(CATALOGUE_THEMES.get(theme, gettext("Khác")))
+        out.append((label, sorted(grouped[theme], key=lambda r: names.fold(r["e"]["indicator"][key] or ""))))
+    return out
+
+
+def _children(conn, unit: dict[str, Any], limit: int = 400) -> list[dict[str, Any]]:
+    """The unit's children with how many indicators have figures and how many of those are behind
+    (off track, at risk, not achieved, deteriorating), judged on each child's latest figure."""
+    kids = [dict(r) for r in conn.execute(
+        "SELECT code, full_name, unit_type, illustrative FROM units WHERE parent_code=? AND vintage='2025'"
+        " ORDER BY full_name LIMIT ?", (unit["code"], limit))]
+    behind = {"off_track", "at_risk", "not_achieved", "deteriorating"}
+    for kid in kids:
+        latest = conn.execute(
+            "SELECT indicator_code, MAX(period) FROM observations WHERE unit_code=? AND unit_vintage='2025'"
+            " AND kind IN ('actual','baseline') AND period IS NOT NULL AND period NOT LIKE '%-%'"
+            " GROUP BY indicator_code", (kid["code"],)).fetchall()
+        statuses = []
+        for ind, period in latest:
+            try:
+                statuses.append(progress.evaluate(conn, kid["code"], ind, period)["status"])
+            except (progress.UnknownCode, ValueError):
+                continue
+        kid["with_figures"] = len(statuses)
+        kid["behind"] = sum(1 for s in statuses if s in behind)
+        kid["achieved"] = sum(1 for s in statuses if s == "achieved")
+    return kids
 
 
 def _small_map(frame: gpd.GeoDataFrame):
