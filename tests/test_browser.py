@@ -172,3 +172,15 @@ def test_the_data_table_sorts_filters_and_opens_the_units_popup(app, artifacts):
         assert page.locator("#data-table tbody tr.selected").get_attribute("data-code") == "03394"
         page.screenshot(path=str(artifacts / "data_table.png"))
     assert traffic.console_errors == []
+
+
+def test_unit_names_can_be_shown_on_the_map(app, artifacts):
+    with live_server(app) as base, browser_page() as (page, traffic):
+        _open_home(page, base)
+        assert page.locator(".unit-label").count() == 0  # off at first
+        page.locator(".leaflet-control-layers label", has_text="Tên đơn vị").locator("input").check()
+        page.wait_for_function("document.querySelectorAll('.unit-label').length === 38")
+        names = page.evaluate("[...document.querySelectorAll('.unit-label span')].map(s => s.textContent)")
+        page.screenshot(path=str(artifacts / "labels.png"))
+    assert "Bình Lư" in names and len(set(names)) == 38
+    assert traffic.console_errors == []

@@ -343,6 +343,18 @@ def _point_features(points: gpd.GeoDataFrame) -> dict[str, Any]:
     return feature_collection(points, props)
 
 
+def _name_labels(units: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Unit names on the map, an overlay the layer list turns on (off at first: names over a
+    choropleth hide its colours, but a printed screenshot or a meeting wants them)."""
+    group = folium.FeatureGroup(name=gettext("Tên đơn vị (nhãn)"), show=False)
+    for name, point in zip(units["name"], units.geometry.representative_point(), strict=True):
+        if point is None or point.is_empty:
+            continue
+        folium.Marker([round(point.y, 5), round(point.x, 5)], interactive=False, icon=folium.DivIcon(
+            html=str(Markup("<span>{}</span>").format(name)), class_name="unit-label", icon_size=(0, 0))).add_to(group)
+    return group
+
+
 def thematic_map(
     *,
     layer: Layer,
@@ -394,6 +406,8 @@ def thematic_map(
                    "style": {"color": "#e31a1c", "weight": 2, "dashArray": "5 4"}} for _ in range(len(links))]
         folium.GeoJson(feature_collection(links, lprops), name=gettext("Di dời: vùng nguy cơ → điểm tái định cư"),
                        on_each_feature=ON_EACH_UNIT).add_to(m)
+    if len(layer.units) <= LAZY_POPUPS:
+        _name_labels(layer.units).add_to(m)
     if points is not None and len(points):
         folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
                        marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
