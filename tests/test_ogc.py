@@ -150,3 +150,21 @@ def test_links_say_https_behind_a_proxy_only_when_told(db_path):
     assert json.loads(direct.get(url, headers=headers).data)["links"][0]["href"].startswith("http://localhost/")
     links = json.loads(proxied.get(url, headers=headers).data)["links"]
     assert links[0]["href"].startswith("https://bando.laichau.gov.vn/ogc/collections/communes/items?")
+
+
+def test_items_carry_an_indicator_and_filter_by_its_status(client):
+    url = "/ogc/collections/communes/items?parent_code=12&indicator=tourist_arrivals&period=2025H1&limit=50"
+    doc = json.loads(client.get(url).data)
+    assert doc["numberReturned"] == 38
+    binh_lu = next(f for f in doc["features"] if f["id"] == "03390")
+    props = binh_lu["properties"]
+    assert props["value"] == 319000 and props["target"] == 395900 and props["status"] == "in_progress"
+    assert props["pct_target"] == pytest.approx(80.58, abs=0.01) and props["period"] == "2025H1"
+    assert props["value_source"].startswith("Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư")
+    only = json.loads(client.get(url + "&status=in_progress").data)
+    assert only["numberMatched"] == 1 and only["features"][0]["id"] == "03390"
+    nodata = json.loads(client.get(url + "&status=no_data").data)
+    assert nodata["numberMatched"] == 37
+    for bad in ("&status=late", "&indicator=nope"):
+        assert client.get(url.replace("&indicator=tourist_arrivals", "") + bad).status_code == 400
+    assert client.get("/ogc/collections/communes/items?indicator=tourist_arrivals").status_code == 400

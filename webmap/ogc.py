@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from geodata import store
+from geodata import progress, sources, store
 from webmap import caching, db, ogc_openapi, params
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -205,8 +205,9 @@ def _items_body(cid: str) -> str:
         minx, miny, maxx, maxy = box
         b = coll.bboxes
         mask &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+    indicator, period, wanted = _indicator_args()
     for name, value in request.args.items():
-        if name in ("bbox", "limit", "offset", "f"):
+        if name in ("bbox", "limit", "offset", "f", "indicator", "period", "status"):
             continue
         if name not in PROPERTIES:
             raise OgcError(400, f"unknown parameter '{name[:40]}'; filterable properties: {', '.join(PROPERTIES)}",
@@ -214,6 +215,12 @@ def _items_body(cid: str) -> str:
         value = params.raw(name) or ""
         mask &= np.array([str(p[name]) == value for p in coll.props], dtype=bool)
     matched = np.flatnonzero(mask)
+    evaluations: dict[str, dict[str, Any]] = {}
+    if indicator is not None:
+        codes = [coll.ids[i] for i in (matched if wanted else matched[offset:offset + limit])]
+        evaluations = progress.evaluate_many(db.conn(), codes, indicator, period)
+        if wanted:
+            matched = np.array([i for i in matched if evaluations[coll.ids[i]]["status"] == wanted], dtype=int)
     page = matched[offset:offset + limit]
     base = url_for("ogc.items", cid=cid, _external=True)
     args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
@@ -230,7 +237,38 @@ def _items_body(cid: str) -> str:
                   "type": "application/json"})
     head = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(page),
             "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links}
-    return json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(coll.features[i] for i in page) + "]}"
+    texts = [coll.features[i] if indicator is None else _with_indicator(coll.features[i], evaluations[coll.ids[i]],
+                                                                          indicator, period) for i in page]
+    return json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(texts) + "]}"
+
+
+def _indicator_args() -> tuple[str | None, str | None, str | None]:
+    """``indicator`` + ``period`` (both or neither) and an optional ``status`` filter."""
+    indicator, period = params.indicator("indicator"), params.period("period")
+    wanted = params.choice("status", list(progress.STATUSES))
+    if indicator is None:
+        if period is not None or wanted is not None:
+            raise OgcError(400, "'period' and 'status' need 'indicator'", "'period' và 'status' cần 'indicator'")
+        return None, None, None
+    if store.indicator(db.conn(), indicator) is None:
+        raise OgcError(400, f"unknown indicator '{indicator[:40]}'", f"chỉ tiêu '{indicator[:40]}' không có")
+    if period is None:
+        raise OgcError(400, "'indicator' needs 'period' (e.g. 2025)", "'indicator' cần 'period' (vd. 2025)")
+    return indicator, period, wanted
+
+
+def _with_indicator(text: str, e: dict[str, Any], indicator: str, period: str) -> str:
+    """The feature with the indicator's figures for the period as properties (what a GIS colours)."""
+    feature = json.loads(text)
+    actual = e.get("actual") or {}
+    idx = e.get("headline_target")
+    target = (e["evaluations"][idx].get("target") or {}) if idx is not None else {}
+    feature["properties"].update({
+        "indicator": indicator, "period": period, "value": actual.get("value"), "target": target.get("value"),
+        "pct_target": e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan"),
+        "gap": e.get("gap"), "status": e["status"], "value_source": sources.describe(actual.get("source"))
+        if actual.get("source") else None})
+    return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
 
 
 @bp.get("/collections/<cid>/items/<fid>")

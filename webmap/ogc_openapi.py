@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from geodata.progress import STATUSES
+
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 
 
@@ -49,6 +51,12 @@ def document(server_url: str, collections: dict[str, tuple[str, str, str]], prop
                                _param("limit", f"page size (1-{max_limit})",
                                       {"type": "integer", "minimum": 1, "maximum": max_limit, "default": 10}),
                                _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+                               _param("indicator", "catalogue code: adds value, target, pct_target, status and "
+                                      "source of it to each feature (needs period)", {"type": "string"}),
+                               _param("period", "2025, 2025H1, 2025Q1 or 2026-2030 (with indicator)",
+                                      {"type": "string"}),
+                               _param("status", "only features with this status of the indicator",
+                                      {"type": "string", "enum": list(STATUSES)}),
                                *filters],
                 "responses": geo_ok}},
             "/collections/{collectionId}/items/{featureId}": {"get": {
