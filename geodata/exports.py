@@ -157,18 +157,36 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.map(neutralise)
 
 
+SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "source": "src"}
+SHAPEFILE_BASE = {"vintage_code": "vint_code", "parent_code": "parent", "illustrative": "illustr"}
+
+
+def _shapefile_name(column: str) -> str:
+    """A 10-character name that still says what the column holds: ``population_density__value``
+    -> ``popde_v`` (it was cut to ``population``, which read as a population column)."""
+    if column in SHAPEFILE_BASE:
+        return SHAPEFILE_BASE[column]
+    if "__" not in column:
+        return column[:10]
+    code, part = column.rsplit("__", 1)
+    words = [w for w in code.replace("__", "_").split("_") if w]
+    abbr = (words[0][:4] + "".join(w[:2] for w in words[1:]))[:10 - 1 - len(SHAPEFILE_PARTS.get(part, part[:3]))]
+    return f"{abbr}_{SHAPEFILE_PARTS.get(part, part[:3])}"
+
+
 def shapefile_fields(columns: Sequence[str]) -> dict[str, str]:
-    """Field names within the Shapefile's 10 characters, unique, stable."""
+    """Field names within the Shapefile's 10 characters, unique, stable, and telling (fields.csv
+    in the zip keeps the full names)."""
     out: dict[str, str] = {}
     used: set[str] = set()
     for col in columns:
         if col == "geometry":
             continue
-        name = col[:10]
-        i = 1
+        base = _shapefile_name(col)
+        name, i = base, 1
         while name.lower() in used:
-            suffix = f"_{i}"
-            name = col[: 10 - len(suffix)] + suffix
+            suffix = str(i)
+            name = base[: 10 - len(suffix)] + suffix
             i += 1
         used.add(name.lower())
         out[col] = name

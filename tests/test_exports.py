@@ -77,8 +77,8 @@ def test_shapefile_zip_has_prj_cpg_and_field_mapping(client):
         mapping = list(csv.reader(io.StringIO(zf.read("fields.csv").decode("utf-8-sig"))))
     short = [r[0] for r in mapping[1:]]
     assert all(len(s) <= 10 for s in short) and len(set(short)) == len(short)
-    assert ["popula_1", "population_density__target"] in mapping or any(
-        full == "population_density__target" for _, full in mapping[1:])
+    assert ["popude_v", "population_density__value"] in mapping  # not "population": it is a density
+    assert ["popude_t", "population_density__target"] in mapping and ["vint_code", "vintage_code"] in mapping
 
 
 def test_kml_opens_with_names_and_description_tables(client, tmp_path, stored):
