@@ -192,6 +192,34 @@ PROBE = """
 """
 
 
+PAN = """async () => {
+  const map = Object.values(window).find(v => v && v instanceof L.Map);
+  const frames = [];
+  let last = performance.now(), running = true;
+  const tick = now => { frames.push(now - last); last = now; if (running) { requestAnimationFrame(tick); } };
+  requestAnimationFrame(tick);
+  for (let i = 0; i < 12; i++) {
+    map.panBy([i % 2 ? -240 : 240, i % 3 ? 120 : -120], {animate: true, duration: 0.25});
+    await new Promise(r => setTimeout(r, 300));
+  }
+  running = false;
+  frames.sort((a, b) => a - b);
+  return [frames[Math.floor(frames.length / 2)], frames[Math.floor(frames.length * 0.95)], frames.length];
+}"""
+
+
+def _pan(url: str, want: int) -> tuple[float, float]:
+    """Median and 95th-percentile frame time (ms) while the map pans twelve times."""
+    from tests.browser import browser_page
+
+    with browser_page() as (page, _traffic):
+        page.add_init_script(PROBE.replace("WANT", str(want)))
+        page.goto(url, timeout=180_000)
+        page.wait_for_function("window.__drawn !== undefined", timeout=180_000)
+        median, p95, _ = page.evaluate(PAN)
+        return median, p95
+
+
 def _draw(url: str, want: int) -> tuple[float, list[str]]:
     from tests.browser import browser_page
 
@@ -227,6 +255,11 @@ def draws(store_path: Path, built: dict[str, tuple[str, Path, int]], runs: int) 
             a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in plain)
             errors = sum(len(e) for _, e in ours)
             print(f"  {name:<30} {a:6.2f} s ({errors} console errors)   plain folium {b:6.2f} s   {b / a:5.1f}× sooner")
+            if n > 1000:  # a big page: is panning smooth?
+                pm, p95 = _pan(base + path, n)
+                bm, b95 = _pan(f"http://127.0.0.1:{static.server_port}/{plain_file.name}", n)
+                print(f"  {'  pan, frame time':<30} median {pm:5.1f} ms, p95 {p95:5.1f} ms   plain folium median "
+                      f"{bm:5.1f} ms, p95 {b95:5.1f} ms")
     finally:
         proc.terminate()
         proc.wait(timeout=60)
