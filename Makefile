@@ -33,10 +33,11 @@ national: $(VENV)/.runtime-installed data/sample/sample.gpkg  ## the whole count
 
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
 # read the print figures back), gdal-bin (ogrinfo/ogr2ogr as OGC API clients and the export
-# baseline), wrk (load for the server bench and test). Installed with apt as root when missing.
-DEBS := chromium poppler-utils gdal-bin wrk
+# baseline), wrk (load for the server bench), LibreOffice (report drafts to PDF). Installed with apt
+# as root when missing.
+DEBS := chromium poppler-utils gdal-bin wrk libreoffice-writer-nogui fonts-liberation
 chromium:
-	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr -a -x /usr/bin/wrk || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr -a -x /usr/bin/wrk -a -x /usr/bin/soffice || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	  else echo "Cần cài / please install: sudo apt-get install $(DEBS)"; exit 1; fi; }

@@ -169,6 +169,36 @@ def _figure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from geodata import report, report_docx, report_text
+
+    conn = store.connect(_open_store(), readonly=True)
+    try:
+        draft = report.build(conn, args.unit, args.period, args.lang)
+    except report.ReportError as exc:
+        print(exc.args[0] if args.lang == "vi" else exc.args[1], file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    if args.format == "md":
+        data = report_text.markdown(draft).encode("utf-8")
+    else:
+        data = report_docx.docx(draft)
+        if args.format == "pdf":
+            try:
+                data = report_docx.to_pdf(data)
+            except report_docx.NoConverter as exc:
+                print(exc.args[0] if args.lang == "vi" else exc.args[1], file=sys.stderr)
+                return 2
+    Path(args.output).write_bytes(data)
+    lines = sum(len(s.lines) for s in draft.sections)
+    if args.lang == "vi":
+        print(f"{args.output}: {lines} chỉ tiêu, {len(draft.checks)} số liệu cần kiểm tra, {len(draft.sources)} nguồn")
+    else:
+        print(f"{args.output}: {lines} indicators, {len(draft.checks)} figures to check, {len(draft.sources)} sources")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store(), readonly=True)
     indicators = [i for value in args.indicator or [] for i in value.split(",") if i]
@@ -317,6 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("-o", "--output", required=True)
     exp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     exp.set_defaults(func=_export)
+    rep = sub.add_parser("report", help="a draft report of a unit for a period (DOCX, PDF or Markdown)")
+    rep.add_argument("--unit", required=True)
+    rep.add_argument("--period", required=True, help="2025H1, 2025…")
+    rep.add_argument("--format", choices=("docx", "pdf", "md"), default="docx")
+    rep.add_argument("-o", "--output", required=True)
+    rep.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    rep.set_defaults(func=_report)
     imp_root = sub.add_parser("import", help="import boundaries or indicator tables").add_subparsers(
         dest="what", required=True)
     imp_b = imp_root.add_parser(

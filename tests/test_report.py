@@ -1,0 +1,81 @@
+"""Report drafts: sentences that say the stored numbers, the documents' table, sources, figures to
+check, Vietnamese document layout, and a DOCX that LibreOffice opens."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from geodata import progress, report, report_docx, report_text
+from webmap.__main__ import main
+
+
+def test_binh_lu_report_says_every_stored_number_and_flags_the_tourist_figure(conn):
+    draft = report.build(conn, "03390", "2025H1")
+    lines = [line for s in draft.sections for line in s.lines]
+    assert len(lines) > 100
+    for line in lines:  # each number in the text is the stored one, written the Vietnamese way
+        e = progress.evaluate(conn, "03390", line.code, "2025H1")
+        assert line.value == e["actual"]["value"]
+        assert report.number(line.value) in line.sentence, line.sentence
+        if line.pct_plan is not None:
+            assert report.number(e["pct_of_plan"]) in line.sentence
+    tourists = next(line for line in lines if line.code == "tourist_arrivals")
+    assert tourists.sentence == ("Tổng lượt khách du lịch đạt 319.000 lượt, bằng 80,58 % kế hoạch năm "
+                                 "(395.900 lượt), đang thực hiện.")
+    assert any("Tổng lượt khách du lịch" in c and "55 %" in c and "80,6 %" in c for c in draft.checks)
+    titles = [s.title for s in draft.sections]
+    assert titles[:6] == ["Kinh tế", "Văn hoá - xã hội", "Giảm nghèo", "Hạ tầng", "Tái định cư", "Du lịch"]
+    assert all(line.source_index for line in lines if line.code == "tourist_arrivals")
+    assert draft.sources[tourists.source_index - 1].startswith("Báo cáo 6 tháng đầu năm 2025 của UBND xã Bình Lư")
+
+
+def test_a_unit_without_figures_says_so_per_section(conn):
+    draft = report.build(conn, "03388", "2025H1")
+    assert all(not s.lines for s in draft.sections)
+    text = report_text.markdown(draft)
+    assert text.count("Kỳ này kho chưa có số liệu nào của đơn vị cho lĩnh vực này.") == len(draft.sections)
+    assert "đạt" not in text.split("## 1.")[1].split("\n")[2]  # no empty sentence
+
+
+def test_docx_is_a_vietnamese_administrative_document(conn):
+    import docx
+
+    data = report_docx.docx(report.build(conn, "03390", "2025H1"))
+    doc = docx.Document(io.BytesIO(data))
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    assert round(section.left_margin.cm, 1) == 3.0 and round(section.top_margin.cm, 1) == 2.0
+    assert doc.styles["Normal"].font.name == "Times New Roman" and doc.styles["Normal"].font.size.pt == 13
+    head = doc.tables[0].rows[0].cells
+    assert "ỦY BAN NHÂN DÂN XÃ BÌNH LƯ" in head[0].text and "Số: …/BC-UBND" in head[0].text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in head[1].text and "Độc lập - Tự do - Hạnh phúc" in head[1].text
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Bình Lư, ngày … tháng … năm …" in text and "6 tháng đầu năm 2025" in text
+    tables = doc.tables[1:]
+    assert [c.text for c in tables[0].rows[0].cells] == ["STT", "Chỉ tiêu", "ĐVT", "Kế hoạch", "Thực hiện", "% KH",
+                                                        "Ghi chú"]
+    assert "PAGE" in section.header._element.xml  # page numbers
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_cli_writes_docx_pdf_and_markdown_and_libreoffice_opens_it(db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBMAP_DB", str(db_path))
+    out = tmp_path / "bao_cao.pdf"
+    assert main(["report", "--unit", "03390", "--period", "2025H1", "--format", "pdf", "-o", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    assert "Tổng lượt khách du lịch đạt 319.000 lượt" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" in flat
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info
+    md = tmp_path / "report.md"
+    assert main(["report", "--unit", "03390", "--period", "2025H1", "--format", "md", "-o", str(md),
+                 "--lang", "en"]) == 0
+    english = md.read_text(encoding="utf-8")
+    assert "Total tourist arrivals" in english or "tourist" in english.lower()
+    assert main(["report", "--unit", "99999", "--period", "2025H1", "-o", str(tmp_path / "x.docx")]) == 2
+    assert not (tmp_path / "x.docx").exists()
