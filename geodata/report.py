@@ -50,6 +50,17 @@ class Section:
 
 
 @dataclass
+class Ranking:
+    """The units below, ranked on one indicator: what a province report lists for each commune."""
+
+    name: str
+    unit: str
+    reported: int
+    total: int
+    rows: list[dict[str, Any]]
+
+
+@dataclass
 class Report:
     unit: dict[str, Any]
     period: str
@@ -59,6 +70,44 @@ class Report:
     sources: list[str]
     checks: list[str]
     made: str
+    rankings: list[Ranking] = field(default_factory=list)
+
+
+# A province report ranks its communes on these unless told which (the themes' headline indicators).
+DEFAULT_RANKED = ("poor_household_rate", "hardened_commune_roads_pct", "grid_electricity_pct", "clean_water_pop_pct",
+                  "tourist_arrivals", "resettlement_households")
+_RANK_ORDER = ("achieved", "on_track", "in_progress", "not_achieved", "at_risk", "off_track", "deteriorating",
+               "no_data")
+
+
+def _ranking(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, period: str, lang: str) -> Ranking | None:
+    entry = store.indicator(conn, indicator)
+    if entry is None:
+        return None
+    children = [dict(r) for r in conn.execute(
+        "SELECT code, full_name FROM units WHERE parent_code=? AND vintage='2025' ORDER BY code", (unit["code"],))]
+    rows = []
+    for child in children:
+        e = progress.evaluate(conn, child["code"], indicator, period)
+        actual = e.get("actual") or {}
+        idx = e.get("headline_target")
+        target = (e["evaluations"][idx].get("target") or {}) if idx is not None else {}
+        pct = e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan")
+        target_text = _with_unit(target.get("value"), _unit_words(target.get("measure_unit"), lang), lang)
+        rows.append({"code": child["code"], "name": child["full_name"], "value": actual.get("value"),
+                     "target": target.get("value"), "target_text": target_text, "pct": pct,
+                     "status": _status_key(e), "status_words": STATUS_WORDS[_status_key(e)][0 if lang == "vi" else 1]})
+    higher = entry.get("direction") != "lower_is_better"
+    def order(r: dict[str, Any]) -> tuple:
+        status = r["status"] if r["status"] != "exceeded" else "achieved"
+        value = r["pct"] if r["pct"] is not None else r["value"]
+        return (r["value"] is None, _RANK_ORDER.index(status), -(value or 0) if higher else (value or 0))
+    rows.sort(key=order)
+    for rank, r in enumerate(rows, start=1):
+        r["rank"] = rank if r["value"] is not None else None
+    name = entry["name_vi"] if lang == "vi" else entry["name_en"]
+    return Ranking(name=name, unit=_unit_words(entry.get("measure_unit"), lang),
+                   reported=sum(1 for r in rows if r["value"] is not None), total=len(rows), rows=rows)
 
 
 def number(value: float | None, lang: str = "vi") -> str:
@@ -182,8 +231,10 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
                 illustrative=illustrative, checks=checks)
 
 
-def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi") -> Report:
-    """The report of ``unit_code`` for ``period``: the indicators with a figure for that period."""
+def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi",
+          ranked: tuple[str, ...] | list[str] = ()) -> Report:
+    """The report of ``unit_code`` for ``period``: the indicators with a figure for that period;
+    a province's report also ranks its communes on ``ranked`` (default ``DEFAULT_RANKED``)."""
     unit = store.get_unit(conn, unit_code)
     if unit is None:
         raise ReportError(f"không có đơn vị mã {unit_code} (2025)", f"no unit with code {unit_code} (2025)")
@@ -211,5 +262,12 @@ def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi
                    for m in line.checks]
     i = 0 if lang == "vi" else 1
     sections = [Section(key, SECTION_TITLES[key][i], lines) for key, lines in by_section.items()]
+    rankings = []
+    if unit["level"] == "province":
+        for code in ranked or DEFAULT_RANKED:
+            ranking = _ranking(conn, unit, code, period, lang)
+            # An indicator asked for is always listed; a default one only when some unit reported it.
+            if ranking is not None and (ranked or ranking.reported):
+                rankings.append(ranking)
     return Report(unit=unit, period=period, period_words=periods.label(period, lang), lang=lang, sections=sections,
-                  sources=source_list, checks=checks, made=dt.date.today().isoformat())
+                  sources=source_list, checks=checks, made=dt.date.today().isoformat(), rankings=rankings)

@@ -54,6 +54,20 @@ def _para(doc, text: str = "", *, bold: bool = False, italic: bool = False, size
     return p
 
 
+def _table(doc, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    table = doc.add_table(rows=1, cols=len(head))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold, run.font.size = True, Pt(11)
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).font.size = Pt(11)
+
+
 def docx(report: Report) -> bytes:
     t = TEXT[report.lang]
     doc = Document()
@@ -99,23 +113,23 @@ def docx(report: Report) -> bytes:
             p = _para(doc, line.sentence + ref)
             p.paragraph_format.first_line_indent = Cm(1.0)
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        table = doc.add_table(rows=1, cols=len(t["table_head"]))
-        table.style = "Table Grid"
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, t["table_head"], strict=True):
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(text)
-            run.bold, run.font.size = True, Pt(11)
-        for i, line in enumerate(sec.lines, start=1):
-            pct = number(line.pct_plan, report.lang) if line.pct_plan is not None else t["no_plan"]
-            note = f"[{line.source_index}]" if line.source_index else ""
-            values = (str(i), line.name, line.unit, number(line.plan, report.lang), number(line.value, report.lang),
-                      pct, note)
-            cells = table.add_row().cells
-            for cell, text in zip(cells, values, strict=True):
-                cell.text = ""
-                cell.paragraphs[0].add_run(text).font.size = Pt(11)
+        _table(doc, t["table_head"], [
+            (str(i), line.name, line.unit, number(line.plan, report.lang), number(line.value, report.lang),
+             number(line.pct_plan, report.lang) if line.pct_plan is not None else t["no_plan"],
+             f"[{line.source_index}]" if line.source_index else "")
+            for i, line in enumerate(sec.lines, start=1)])
         _para(doc, "", space_after=4)
+    if report.rankings:
+        doc.add_heading(t["ranking_title"], level=2)
+        for r in report.rankings:
+            _para(doc, t["ranking"].format(name=r.name, unit=r.unit or "–", reported=r.reported, total=r.total),
+                  bold=True)
+            _table(doc, t["ranking_head"], [
+                (str(row["rank"] or "–"), row["name"], number(row["value"], report.lang),
+                 row["target_text"],
+                 number(row["pct"], report.lang) if row["pct"] is not None else "–", row["status_words"])
+                for row in r.rows])
+            _para(doc, "", space_after=4)
     if report.checks:
         doc.add_heading(t["check_title"], level=2)
         for check in report.checks:

@@ -29,6 +29,16 @@ def markdown(report: Report) -> str:
             out.append(f"| {i} | {line.name} | {line.unit} | {number(line.plan, report.lang)} | "
                        f"{number(line.value, report.lang)} | {pct} | {note} |")
         out.append("")
+    if report.rankings:
+        out += [f"## {t['ranking_title']}", ""]
+        for r in report.rankings:
+            out += [t["ranking"].format(name=r.name, unit=r.unit or "–", reported=r.reported, total=r.total), "",
+                    "| " + " | ".join(t["ranking_head"]) + " |", "|" + "---|" * len(t["ranking_head"])]
+            for row in r.rows:
+                pct = number(row["pct"], report.lang) if row["pct"] is not None else "–"
+                out.append(f"| {row['rank'] or '–'} | {row['name']} | {number(row['value'], report.lang)} | "
+                           f"{row['target_text']} | {pct} | {row['status_words']} |")
+            out.append("")
     if report.checks:
         out += [f"## {t['check_title']}", ""] + [f"- {c}" for c in report.checks] + [""]
     if report.sources:

@@ -61,6 +61,9 @@ TEXT = {
         "draft": "Bản dự thảo do webmap lập từ số liệu trong kho ngày {made}; cần rà soát trước khi ban hành.",
         "illustrative": " (số liệu minh hoạ, không chính thức)",
         "no_plan": "–",
+        "ranking_title": "Các đơn vị cấp dưới so với mục tiêu",
+        "ranking": "{name} ({unit}): {reported}/{total} đơn vị có số liệu kỳ này.",
+        "ranking_head": ("Hạng", "Đơn vị", "Thực hiện", "Mục tiêu", "% mục tiêu", "Đánh giá"),
     },
     "en": {
         "value": "{name} reached {value}",
@@ -86,5 +89,8 @@ TEXT = {
         "draft": "Draft made by webmap from the figures in the store on {made}; review before issuing.",
         "illustrative": " (illustrative figures, not official)",
         "no_plan": "–",
+        "ranking_title": "The units below against the target",
+        "ranking": "{name} ({unit}): {reported} of {total} units reported this period.",
+        "ranking_head": ("Rank", "Unit", "Actual", "Target", "% of target", "Assessment"),
     },
 }

@@ -79,3 +79,20 @@ def test_cli_writes_docx_pdf_and_markdown_and_libreoffice_opens_it(db_path, tmp_
     assert "Total tourist arrivals" in english or "tourist" in english.lower()
     assert main(["report", "--unit", "99999", "--period", "2025H1", "-o", str(tmp_path / "x.docx")]) == 2
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_the_unit_page_links_its_report_drafts_and_they_download(client):
+    import docx
+
+    html = client.get("/unit/03390").get_data(as_text=True)
+    assert "/reports/03390.docx?period=2025H1" in html
+    resp = client.get("/reports/03390.docx?period=2025H1")
+    assert resp.status_code == 200 and "bao_cao_03390_2025H1.docx" in resp.headers["Content-Disposition"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(resp.data)).paragraphs)
+    assert "Tổng lượt khách du lịch đạt 319.000 lượt" in text
+    province = client.get("/reports/12.md?period=2025&indicator=poor_household_rate").get_data(as_text=True)
+    rows = [ln for ln in province.splitlines() if ln.startswith("| ") and ("Xã " in ln or "Phường " in ln)]
+    assert len(rows) == 38 and all(ln.rstrip(" |").split("|")[-1].strip() for ln in rows)  # a status for each
+    assert client.get("/reports/03390.pdf?period=2025H1").status_code == 400
+    assert client.get("/reports/03390.docx").status_code == 400
+    assert client.get("/reports/99999.docx?period=2025H1").status_code == 400

@@ -69,13 +69,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(_template_globals)
 
-    from webmap import api, errors, figure_views, layers_views, ogc, static_views, views
+    from webmap import api, errors, figure_views, layers_views, ogc, report_views, static_views, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(figure_views.bp)
     app.register_blueprint(layers_views.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(report_views.bp)
     app.register_blueprint(static_views.bp)
     app.after_request(static_views.immutable_vendor_files)
     errors.register(app)

@@ -174,7 +174,8 @@ def _report(args: argparse.Namespace) -> int:
 
     conn = store.connect(_open_store(), readonly=True)
     try:
-        draft = report.build(conn, args.unit, args.period, args.lang)
+        ranked = [c for value in args.indicator or [] for c in value.split(",") if c]
+        draft = report.build(conn, args.unit, args.period, args.lang, ranked=ranked)
     except report.ReportError as exc:
         print(exc.args[0] if args.lang == "vi" else exc.args[1], file=sys.stderr)
         return 2
@@ -351,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--unit", required=True)
     rep.add_argument("--period", required=True, help="2025H1, 2025…")
     rep.add_argument("--format", choices=("docx", "pdf", "md"), default="docx")
+    rep.add_argument("--indicator", action="append",
+                     help="a province report ranks its communes on these (repeat or comma-separate)")
     rep.add_argument("-o", "--output", required=True)
     rep.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     rep.set_defaults(func=_report)

@@ -346,7 +346,11 @@ def unit_page(code: str):
     small = None
     if len(frame) and frame.geometry.iloc[0] is not None:
         small = _small_map(frame)
+    report_periods = [r[0] for r in conn.execute(
+        "SELECT DISTINCT period FROM observations WHERE unit_code=? AND unit_vintage='2025' AND kind='actual'"
+        " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period DESC LIMIT 3", (code,))]
     return render_template("unit.html", unit=unit, rows=rows, groups=groups, children=_children(conn, unit),
+                           report_periods=report_periods,
                            breadcrumb=_ancestors(conn, unit), small=small, themes=THEMES,
                            child_level={"province": "commune", "commune": "village"}.get(unit["level"]),
                            former=[dict(r) for r in conn.execute(
