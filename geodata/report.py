@@ -53,6 +53,7 @@ class Section:
 class Ranking:
     """The units below, ranked on one indicator: what a province report lists for each commune."""
 
+    code: str
     name: str
     unit: str
     reported: int
@@ -106,7 +107,7 @@ def _ranking(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, per
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank if r["value"] is not None else None
     name = entry["name_vi"] if lang == "vi" else entry["name_en"]
-    return Ranking(name=name, unit=_unit_words(entry.get("measure_unit"), lang),
+    return Ranking(code=indicator, name=name, unit=_unit_words(entry.get("measure_unit"), lang),
                    reported=sum(1 for r in rows if r["value"] is not None), total=len(rows), rows=rows)
 
 

@@ -12,6 +12,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
@@ -68,7 +69,9 @@ def _table(doc, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
             cell.paragraphs[0].add_run(text).font.size = Pt(11)
 
 
-def docx(report: Report) -> bytes:
+def docx(report: Report, maps: Sequence[tuple[bytes, str]] = ()) -> bytes:
+    """The draft; ``maps`` are (PNG, caption) pairs drawn by the caller (the print figures), placed
+    after the sections as numbered figures "Hình 1. …" ("Figure 1. …" in English)."""
     t = TEXT[report.lang]
     doc = Document()
     style = doc.styles["Normal"]
@@ -119,6 +122,10 @@ def docx(report: Report) -> bytes:
              f"[{line.source_index}]" if line.source_index else "")
             for i, line in enumerate(sec.lines, start=1)])
         _para(doc, "", space_after=4)
+    for n, (png, caption) in enumerate(maps, start=1):
+        doc.add_picture(io.BytesIO(png), width=Cm(16.0))
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _para(doc, f"{t['figure']} {n}. {caption}", italic=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER)
     if report.rankings:
         doc.add_heading(t["ranking_title"], level=2)
         for r in report.rankings:

@@ -72,6 +72,9 @@ def test_cli_writes_docx_pdf_and_markdown_and_libreoffice_opens_it(db_path, tmp_
     assert "Tổng lượt khách du lịch đạt 319.000 lượt" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" in flat
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert "A4" in info
+    assert "Hình 1. Bản đồ" in flat  # the unit's print figure, captioned
+    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
+    assert len(images.splitlines()) > 2
     md = tmp_path / "report.md"
     assert main(["report", "--unit", "03390", "--period", "2025H1", "--format", "md", "-o", str(md),
                  "--lang", "en"]) == 0

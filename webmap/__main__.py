@@ -184,7 +184,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "md":
         data = report_text.markdown(draft).encode("utf-8")
     else:
-        data = report_docx.docx(draft)
+        data = report_docx.docx(draft, _report_maps(draft, args) if args.maps else [])
         if args.format == "pdf":
             try:
                 data = report_docx.to_pdf(data)
@@ -198,6 +198,27 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print(f"{args.output}: {lines} indicators, {len(draft.checks)} figures to check, {len(draft.sources)} sources")
     return 0
+
+
+def _report_maps(draft: Any, args: argparse.Namespace) -> list[tuple[bytes, str]]:
+    """The unit's print figure at a report's size (A4 portrait, 150 dpi): the first ranked indicator
+    that some commune reported, else population density; a figure that cannot be drawn is left out
+    and said so, the draft is still written."""
+    from webmap import figures
+
+    ranked = next((r for r in draft.rankings if r.reported), None)
+    indicator, period = (ranked.code, draft.period) if ranked is not None else ("population_density", "2025")
+    conn = store.connect(_open_store(), readonly=True)
+    try:
+        data, info = figures.render(conn, figures.FigureRequest(
+            unit=draft.unit["code"], period=period, indicator=indicator, paper="A4", orientation="portrait",
+            fmt="png", dpi=150, lang=args.lang))
+    except figures.FigureError as exc:
+        print("! " + (exc.message_vi if args.lang == "vi" else exc.message_en), file=sys.stderr)
+        return []
+    finally:
+        conn.close()
+    return [(data, info.title)]
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -352,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--unit", required=True)
     rep.add_argument("--period", required=True, help="2025H1, 2025…")
     rep.add_argument("--format", choices=("docx", "pdf", "md"), default="docx")
+    rep.add_argument("--no-maps", dest="maps", action="store_false", help="leave the unit's map out of the DOCX/PDF")
     rep.add_argument("--indicator", action="append",
                      help="a province report ranks its communes on these (repeat or comma-separate)")
     rep.add_argument("-o", "--output", required=True)

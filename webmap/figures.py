@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import sqlite3
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,8 +408,14 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     legend_ax = fig.add_axes((0.72, 0.14, 0.26, 0.42) if landscape else (0.40, 0.08, 0.55, 0.20))
     title = req.title or default_title(scene, lang)
     # parse_math=False: a title is plain text ("$x^{$" would start matplotlib math text and fail)
-    fig.text(0.03 if landscape else 0.05, 0.955, title, fontsize=15, fontweight="bold", va="top", gid="title",
-             parse_math=False)
+    # A long title (a place and a period) is wrapped onto two lines at a smaller size, never cut at the edge.
+    width_mm = w_in * 25.4 * (0.94 if landscape else 0.90)
+    size = 15.0
+    if len(title) > width_mm / 3.0:
+        size = 12.0
+        title = textwrap.fill(title, width=max(20, int(width_mm / 2.4)), max_lines=2, placeholder="…")
+    fig.text(0.03 if landscape else 0.05, 0.955, title, fontsize=size, fontweight="bold", va="top", gid="title",
+             parse_math=False, linespacing=1.1)
     mapped = scene.mapped
     n_with = int(mapped["value"].notna().sum())
     sub = subtitle or (f"{scene.unit['full_name']} · {_period_text(scene.period, t)} · {t['showing']}: "
