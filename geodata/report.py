@@ -206,10 +206,18 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
     if target_eval is not None and (target_eval.get("target") or {}).get("value") is not None:
         target = target_eval["target"]
         target_year = (periods.parse(target["period"]).end if periods.parse(target["period"]) else target["period"])
+        pct_target = target_eval.get("pct_of_target")
+        gap = target_eval.get("gap")
+        if _status_key(e) in ("not_achieved", "off_track", "at_risk") and gap and gap > 0:
+            target_unit = target.get("measure_unit") or unit_key
+            words = "gap_down" if target_eval.get("target_type") == "at_most" else "gap"
+            status_text += (t["gap_pp"].format(gap=number(gap, lang)) if (target_unit or "") in RATE_UNITS
+                            else t[words].format(gap=_with_unit(gap, _unit_words(target_unit, lang), lang)))
         parts.append(t["target"].format(shape=target_eval["target_type_label"][lang], year=target_year,
                                         target=_with_unit(target["value"], _unit_words(target.get("measure_unit"),
                                                                                        lang), lang),
-                                        status=status_text))
+                                        pct=t["pct_target"].format(pct=number(pct_target, lang))
+                                        if pct_target is not None else "", status=status_text))
     elif plan_eval is not None:
         parts[-1] += f": {status_text}" if lang == "en" else f", {status_text}"
     if e.get("years_to_target"):

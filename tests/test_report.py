@@ -99,3 +99,11 @@ def test_the_unit_page_links_its_report_drafts_and_they_download(client):
     assert client.get("/reports/03390.pdf?period=2025H1").status_code == 400
     assert client.get("/reports/03390.docx").status_code == 400
     assert client.get("/reports/99999.docx?period=2025H1").status_code == 400
+
+
+def test_a_value_and_a_target_read_as_not_achieved_with_the_gap(conn):
+    draft = report.build(conn, "12", "2025")
+    poverty = next(line for s in draft.sections for line in s.lines if line.code == "poor_household_rate")
+    assert poverty.sentence == ("Tỷ lệ hộ nghèo đa chiều: 17,24 %; so với mục tiêu tối đa 10 % năm 2030: chưa đạt, "
+                                "còn cách 7,24 điểm phần trăm.")
+    assert poverty.status == "not_achieved"
