@@ -107,3 +107,23 @@ def test_a_value_and_a_target_read_as_not_achieved_with_the_gap(conn):
     assert poverty.sentence == ("Tỷ lệ hộ nghèo đa chiều: 17,24 %; so với mục tiêu tối đa 10 % năm 2030: chưa đạt, "
                                 "còn cách 7,24 điểm phần trăm.")
     assert poverty.status == "not_achieved"
+
+
+def test_change_on_the_same_period_last_year_in_percent_and_in_points(db_path):
+    import sqlite3
+
+    from geodata import store
+
+    with sqlite3.connect(db_path) as c:
+        for code, value in (("tourist_arrivals", 290000.0), ("hygienic_water_pop_pct", 97.5)):
+            row = c.execute("SELECT * FROM observations WHERE unit_code='03390' AND indicator_code=? AND "
+                            "period='2025H1' AND kind='actual'", (code,)).fetchone()
+            cols = [d[0] for d in c.execute("SELECT * FROM observations LIMIT 0").description]
+            values = dict(zip(cols, row, strict=True))
+            values.update(id=None, period="2024H1", value=value)
+            c.execute(f"INSERT INTO observations ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                      [values[k] for k in cols])
+    conn = store.connect(db_path, readonly=True)
+    lines = {line.code: line for s in report.build(conn, "03390", "2025H1").sections for line in s.lines}
+    assert "tăng 10 % so với cùng kỳ năm trước" in lines["tourist_arrivals"].sentence  # 319,000 on 290,000
+    assert "tăng 2,5 điểm phần trăm so với cùng kỳ năm trước" in lines["hygienic_water_pop_pct"].sentence
