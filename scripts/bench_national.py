@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts import import_national  # noqa: E402
+from scripts import bench_server, import_national  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 LAYER = SHARED / "data/raw/vietnamese-provinces-database/national/vn_admin_2025.gpkg"
@@ -158,25 +157,9 @@ def pages(store_path: Path, tmp: Path, village_commune: str | None) -> dict[str,
     return out
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(store_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    env = {**os.environ, "WEBMAP_DB": str(store_path), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "webmap", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=5).read()
-            return proc, base
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
+    """gunicorn on the store (bench_server's start-up; the national store takes longer to check)."""
+    return bench_server._start(store_path, dev=False)
 
 
 PROBE = """

@@ -132,6 +132,15 @@ class PopupsClearOfControls(MacroElement):
             var corner = map.getContainer().querySelector('.leaflet-top.leaflet-right');
             var below = corner ? corner.offsetHeight + 10 : 10;
             L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(50, below);
+            // Never taller or wider than the map (a phone, or a map shortened by the data table):
+            // the popup scrolls instead.  Set before any popup opens, so none is laid out twice.
+            var fit = function () {
+                var size = map.getSize();
+                L.Popup.prototype.options.maxWidth = Math.max(160, Math.min(340, size.x - 110));
+                L.Popup.prototype.options.maxHeight = Math.max(150, size.y - 130);
+            };
+            fit();
+            map.on('resize', fit);
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """

@@ -46,23 +46,16 @@ ON_EACH_UNIT = folium.JsCode(
     function (feature, layer) {
         var p = feature.properties;  // label and popup arrive escaped from the server
         layer.options.className = p.css;
-        layer.on('popupopen', function (e) {  // never taller or wider than the map: it scrolls instead
-            var size = layer._map.getSize(), o = e.popup.options;
-            var high = Math.max(150, size.y - 130), wide = Math.max(160, Math.min(340, size.x - 110));
-            if (o.maxHeight !== high || o.maxWidth !== wide) {
-                o.maxHeight = high; o.maxWidth = wide; o.minWidth = Math.min(o.minWidth || 50, wide); e.popup.update();
-            }
-        });
         if (p.css && p.css.indexOf('unit ') === 0) {  // the data table finds units by code, and back
             (window.webmapUnits = window.webmapUnits || {})[p.code] = layer;
             layer.on('click', function () {
                 document.dispatchEvent(new CustomEvent('webmap:unit', {detail: p.code}));
             });
         }
-        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 340}); }
+        if (p.popup) { layer.bindPopup(p.popup); }  // sized to the map by PopupsClearOfControls
         else if (p.lazy && window.webmapPopup) {  // a page of many units fetches its popup on click
             var cfg = window.webmapPopup;
-            layer.bindPopup(cfg.loading, {maxWidth: 340});
+            layer.bindPopup(cfg.loading);
             layer.on('popupopen', function () {
                 if (layer._webmapPopup) { return; }
                 fetch(cfg.url.replace('__CODE__', encodeURIComponent(p.code)))
