@@ -232,6 +232,10 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
     illustrative = bool(src.get("illustrative"))
     sentence = "; ".join([", ".join(parts[:1] + [p for p in parts[1:] if not p.startswith(("so với", "against"))])]
                          + [p for p in parts[1:] if p.startswith(("so với", "against"))])
+    aggregation = actual.get("aggregation") if actual.get("kind") == "aggregated" else None
+    if aggregation:
+        sentence += t["aggregated"].format(n=aggregation.get("children_reporting"),
+                                           total=aggregation.get("children_total"))
     sentence = sentence[0].upper() + sentence[1:] + (t["illustrative"] if illustrative else "") + "."
     checks = [f["message_vi"] if lang == "vi" else f["message_en"] for f in e.get("consistency", [])
               if f["status"] == "inconsistent"]
@@ -254,6 +258,15 @@ def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi
         "SELECT DISTINCT indicator_code FROM observations WHERE unit_code=? AND unit_vintage='2025' AND period=?"
         " AND kind IN ('actual','baseline') AND value IS NOT NULL ORDER BY id", (unit_code, period))]
     theme_of = {r[0]: r[1] for r in conn.execute("SELECT code, theme FROM indicators")}
+    rankings = []
+    if unit["level"] == "province":
+        for code in ranked or DEFAULT_RANKED:
+            ranking = _ranking(conn, unit, code, period, lang)
+            # An indicator asked for is always listed; a default one only when some unit reported it.
+            if ranking is not None and (ranked or ranking.reported):
+                rankings.append(ranking)
+    # A province without its own figure reports the sum (or weighted mean) of the communes that did.
+    codes += [r.code for r in rankings if r.reported and r.code not in codes]
     by_section: dict[str, list[Line]] = {k: [] for k in SECTION_TITLES}
     source_list: list[str] = []
     checks: list[str] = []
@@ -262,7 +275,7 @@ def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi
             e = progress.evaluate(conn, unit_code, code, period)
         except (progress.UnknownCode, ValueError):
             continue
-        if not e.get("actual"):
+        if not e.get("actual") or e["actual"].get("value") is None:
             continue
         line = _line(e, source_list, lang)
         section = THEME_SECTION.get(theme_of.get(code.split("__")[0]) or "", "economy")
@@ -271,12 +284,5 @@ def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi
                    for m in line.checks]
     i = 0 if lang == "vi" else 1
     sections = [Section(key, SECTION_TITLES[key][i], lines) for key, lines in by_section.items()]
-    rankings = []
-    if unit["level"] == "province":
-        for code in ranked or DEFAULT_RANKED:
-            ranking = _ranking(conn, unit, code, period, lang)
-            # An indicator asked for is always listed; a default one only when some unit reported it.
-            if ranking is not None and (ranked or ranking.reported):
-                rankings.append(ranking)
     return Report(unit=unit, period=period, period_words=periods.label(period, lang), lang=lang, sections=sections,
                   sources=source_list, checks=checks, made=dt.date.today().isoformat(), rankings=rankings)

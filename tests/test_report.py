@@ -127,3 +127,13 @@ def test_change_on_the_same_period_last_year_in_percent_and_in_points(db_path):
     lines = {line.code: line for s in report.build(conn, "03390", "2025H1").sections for line in s.lines}
     assert "tăng 10 % so với cùng kỳ năm trước" in lines["tourist_arrivals"].sentence  # 319,000 on 290,000
     assert "tăng 2,5 điểm phần trăm so với cùng kỳ năm trước" in lines["hygienic_water_pop_pct"].sentence
+
+
+def test_a_province_draft_sums_its_communes_and_says_how_many_reported(conn):
+    draft = report.build(conn, "12", "2025H1")
+    tourists = next(line for s in draft.sections for line in s.lines if line.code == "tourist_arrivals")
+    assert tourists.value == 319000
+    assert tourists.sentence.endswith("(tổng hợp từ 1/38 đơn vị cấp dưới có số liệu).")
+    ranking = next(r for r in draft.rankings if r.code == "tourist_arrivals")
+    assert (ranking.reported, ranking.total) == (1, 38) and ranking.rows[0]["name"] == "Xã Bình Lư"
+    assert ranking.rows[0]["rank"] == 1 and all(r["status_words"] for r in ranking.rows)
