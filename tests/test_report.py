@@ -96,7 +96,11 @@ def test_the_unit_page_links_its_report_drafts_and_they_download(client):
     province = client.get("/reports/12.md?period=2025&indicator=poor_household_rate").get_data(as_text=True)
     rows = [ln for ln in province.splitlines() if ln.startswith("| ") and ("Xã " in ln or "Phường " in ln)]
     assert len(rows) == 38 and all(ln.rstrip(" |").split("|")[-1].strip() for ln in rows)  # a status for each
-    assert client.get("/reports/03390.pdf?period=2025H1").status_code == 400
+    assert len(docx.Document(io.BytesIO(resp.data)).inline_shapes) == 1  # the unit's map
+    assert client.get("/reports/03390.xyz?period=2025H1").status_code == 400
+    pdf = client.get("/reports/03390.pdf?period=2025H1")
+    assert pdf.status_code == (200 if shutil.which("soffice") else 503)
+    assert pdf.status_code != 200 or pdf.data.startswith(b"%PDF")
     assert client.get("/reports/03390.docx").status_code == 400
     assert client.get("/reports/99999.docx?period=2025H1").status_code == 400
 

@@ -201,18 +201,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _report_maps(draft: Any, args: argparse.Namespace) -> list[tuple[bytes, str]]:
-    """The unit's print figure at a report's size (A4 portrait, 150 dpi): the first ranked indicator
-    that some commune reported, else population density; a figure that cannot be drawn is left out
-    and said so, the draft is still written."""
-    from webmap import figures
+    """The draft's print figure; one that cannot be drawn is left out and said so."""
+    from webmap import figures, report_figures
 
-    ranked = next((r for r in draft.rankings if r.reported), None)
-    indicator, period = (ranked.code, draft.period) if ranked is not None else ("population_density", "2025")
     conn = store.connect(_open_store(), readonly=True)
     try:
-        data, info = figures.render(conn, figures.FigureRequest(
-            unit=draft.unit["code"], period=period, indicator=indicator, paper="A4", orientation="portrait",
-            fmt="png", dpi=150, lang=args.lang))
+        data, info = figures.render(conn, report_figures.figure_request(draft, args.lang))
     except figures.FigureError as exc:
         print("! " + (exc.message_vi if args.lang == "vi" else exc.message_en), file=sys.stderr)
         return []
