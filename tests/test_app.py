@@ -131,3 +131,20 @@ def test_pages_are_compressed(client):
     resp = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert resp.headers.get("Content-Encoding") == "gzip"
     assert len(resp.data) < 400_000
+
+
+def test_security_headers_on_pages_files_and_errors(client):
+    for url in ("/", "/static/js/table.js", "/api/indicators", "/nope", "/ogc/collections/communes/items?limit=1"):
+        resp = client.get(url)
+        csp = resp.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp and "object-src 'none'" in csp, url
+        assert "connect-src 'self'" in csp and "https:" not in csp  # nothing from elsewhere unless the basemap
+        assert resp.headers["X-Content-Type-Options"] == "nosniff" and resp.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_healthz_shows_no_file_path_to_a_visitor_from_elsewhere(client, db_path):
+    remote = client.get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    body = remote.get_json()
+    assert remote.status_code == 200 and body["status"] == "ok" and body["units"]["2025"]["commune"] == 113
+    assert "database" not in body and str(db_path) not in remote.get_data(as_text=True)
+    assert client.get("/healthz").get_json()["database"] == str(db_path)  # the operator, on the server

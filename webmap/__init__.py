@@ -69,7 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(_template_globals)
 
-    from webmap import api, errors, figure_views, layers_views, ogc, report_views, static_views, views
+    from webmap import api, errors, figure_views, layers_views, ogc, report_views, security, static_views, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -80,6 +80,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(static_views.bp)
     app.after_request(static_views.immutable_vendor_files)
     errors.register(app)
+    security.install(app)
     hops = int(app.config.get("WEBMAP_PROXY_HOPS") or 0)
     if hops > 0:  # only when told: trusting X-Forwarded-* from anyone would let a client forge links
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -444,20 +444,25 @@ def search_units():
 
 @bp.get("/healthz")
 def healthz():
-    """The store's state for an operator: 200 when it serves, 503 with the reason when not."""
+    """The store's state: 200 when it serves, 503 with the reason when not.  File paths and raw
+    error texts only for the operator on the server itself (``security.is_operator``)."""
+    from webmap import security
+
+    operator = security.is_operator()
     path = current_app.config["WEBMAP_DB"]
     problem = current_app.config.get("WEBMAP_STORE_ERROR")
-    recovered = current_app.config.get("WEBMAP_RECOVERY_NOTES", [])
+    recovered = current_app.config.get("WEBMAP_RECOVERY_NOTES", []) if operator else []
+    where = {"database": path} if operator else {}
     if problem:
-        return jsonify({"status": "unavailable", "database": path, "integrity": problem,
+        return jsonify({"status": "unavailable", **where, "integrity": problem if operator else "unavailable",
                         "recovered": recovered}), 503
     try:
         state = db.integrity_state(path)
         conn = db.conn()
         body = {
             "status": "ok" if state == "ok" else "damaged",
-            "database": path,
-            "integrity": state,
+            **where,
+            "integrity": state if operator or state == "ok" else "damaged",
             "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
             "recovered": recovered,
             "units": store.counts_by_level(conn),
@@ -467,5 +472,6 @@ def healthz():
             "schema_version": store.meta(conn).get("schema_version"),
         }
     except sqlite3.DatabaseError as exc:
-        return jsonify({"status": "damaged", "database": path, "integrity": str(exc), "recovered": recovered}), 503
+        return jsonify({"status": "damaged", **where, "integrity": str(exc) if operator else "damaged",
+                        "recovered": recovered}), 503
     return jsonify(body), 200 if state == "ok" else 503
