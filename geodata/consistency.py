@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from geodata import store
+from geodata.numbers import written
 
 # "đạt 84,9% kế hoạch", "đạt 64% so với KH", "đạt 55% so với kế ho[ạch]" (quotes are cut at 160 chars);
 # a bare "đạt 82,6%" is a level, not a share of plan.
@@ -89,6 +90,5 @@ def all_flags(conn: sqlite3.Connection, *, only_inconsistent: bool = False) -> l
 
 
 def _vi(value: float) -> str:
-    """A number as a Vietnamese text writes it (``319.000``, ``80,6``): the message is read as is."""
-    text = f"{value:,.10g}" if abs(value) < 1e15 else f"{value:g}"
-    return text.replace(",", "\u00a0").replace(".", ",").replace("\u00a0", ".")
+    """The message is read as is: its numbers in Vietnamese (``319.000``, ``80,6``, ``272,903``)."""
+    return written(value, "vi", digits=3)

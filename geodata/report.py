@@ -16,6 +16,7 @@ from typing import Any
 
 from geodata import periods, progress, sources, store
 from geodata.measure_units import UNIT_LABELS_VI
+from geodata.numbers import written
 from geodata.report_wording import SECTION_TITLES, STATUS_WORDS, TEXT, THEME_SECTION
 
 RATE_UNITS = {"%"}
@@ -113,13 +114,7 @@ def _ranking(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, per
 
 def number(value: float | None, lang: str = "vi") -> str:
     """``319000`` -> ``319.000``, ``80.58`` -> ``80,58`` (English ``319,000``, ``80.58``)."""
-    if value is None:
-        return "–"
-    rounded = round(float(value), 2)
-    text = f"{rounded:,.2f}".rstrip("0").rstrip(".") if rounded != int(rounded) else f"{int(rounded):,}"
-    if lang == "vi":
-        text = text.replace(",", "\u00a0").replace(".", ",").replace("\u00a0", ".")
-    return text
+    return written(value, lang)
 
 
 def _unit_words(unit: str | None, lang: str) -> str:
@@ -191,7 +186,8 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
     value = actual.get("value")
     # "đạt" (reached) only where more is better; a count of disasters or deaths is just stated.
     template = t["value"] if entry.get("direction") == "higher_is_better" else t["value_plain"]
-    parts = [template.format(name=name, value=_with_unit(value, unit, lang))]
+    parts = [template.format(name=name, value=_with_unit(value, unit, lang))]  # joined by ", "
+    against_target = ""  # joined after "; "
     change = _change(e, unit_key, lang)
     if change:
         parts.append(change)
@@ -213,7 +209,7 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
             words = "gap_down" if target_eval.get("target_type") == "at_most" else "gap"
             status_text += (t["gap_pp"].format(gap=number(gap, lang)) if (target_unit or "") in RATE_UNITS
                             else t[words].format(gap=_with_unit(gap, _unit_words(target_unit, lang), lang)))
-        parts.append(t["target"].format(shape=target_eval["target_type_label"][lang], year=target_year,
+        against_target = (t["target"].format(shape=target_eval["target_type_label"][lang], year=target_year,
                                         target=_with_unit(target["value"], _unit_words(target.get("measure_unit"),
                                                                                        lang), lang),
                                         pct=t["pct_target"].format(pct=number(pct_target, lang))
@@ -230,8 +226,7 @@ def _line(e: dict[str, Any], sources_list: list[str], lang: str) -> Line:
             sources_list.append(label)
         index = sources_list.index(label) + 1
     illustrative = bool(src.get("illustrative"))
-    sentence = "; ".join([", ".join(parts[:1] + [p for p in parts[1:] if not p.startswith(("so với", "against"))])]
-                         + [p for p in parts[1:] if p.startswith(("so với", "against"))])
+    sentence = ", ".join(parts) + (f"; {against_target}" if against_target else "")
     aggregation = actual.get("aggregation") if actual.get("kind") == "aggregated" else None
     if aggregation:
         sentence += t["aggregated"].format(n=aggregation.get("children_reporting"),
