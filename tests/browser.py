@@ -42,13 +42,17 @@ class Traffic:
 
 
 @contextlib.contextmanager
-def browser_page(viewport: tuple[int, int] = (1280, 800)):
+def browser_page(viewport: tuple[int, int] = (1280, 800), bypass_csp: bool = True):
+    """A fresh Chromium page.  ``bypass_csp``: Playwright's polling ``wait_for_function`` evaluates
+    its predicate with ``eval``, which the pages' Content-Security-Policy refuses (rightly); the
+    policy itself is tested with ``bypass_csp=False`` in ``test_browser.py``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                          bypass_csp=bypass_csp)
             page = context.new_page()
             traffic = Traffic()
             page.on("request", lambda r: traffic.requests.append(r.url))

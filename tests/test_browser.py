@@ -184,3 +184,15 @@ def test_unit_names_can_be_shown_on_the_map(app, artifacts):
         page.screenshot(path=str(artifacts / "labels.png"))
     assert "Bình Lư" in names and len(set(names)) == 38
     assert traffic.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/map/tourism?unit=03390", "/unit/03390", "/country"])
+def test_pages_work_under_their_own_content_security_policy(app, path):
+    """No bypass here: every script, style, image and request of the page is allowed by its policy."""
+    with live_server(app) as base, browser_page(bypass_csp=False) as (page, traffic):
+        page.goto(base + path)
+        page.wait_for_selector("path.unit, path.unit-small", timeout=30_000)
+        page.locator("path.unit, path.unit-small").first.dispatch_event("click")
+        page.wait_for_load_state("networkidle")
+    assert traffic.console_errors == [], traffic.console_errors
+    assert traffic.foreign_hosts() == set()
