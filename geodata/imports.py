@@ -80,12 +80,13 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def start(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any]) -> int:
-    """Open a journal entry (inside the caller's transaction)."""
+def start(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any], user: str | None = None) -> int:
+    """Open a journal entry (inside the caller's transaction); ``user`` is None from the command line."""
     cur = conn.execute(
-        "INSERT INTO imports (kind, file_name, file_sha256, options, created_at, status) VALUES (?,?,?,?,?,?)",
-        (kind, path.name, file_sha256(path), json.dumps(options, ensure_ascii=False),
-         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "applied"),
+        "INSERT INTO imports (kind, file_name, file_sha256, options, created_at, status, user_name)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (kind, path.name, file_sha256(path), json.dumps(options, ensure_ascii=False, default=str),
+         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "applied", user),
     )
     return int(cur.lastrowid)
 
@@ -105,9 +106,9 @@ def check_file(path: Path, max_bytes: int) -> None:
 
 
 def open_import(conn: sqlite3.Connection, kind: str, path: Path, options: dict[str, Any], what_vi: str,
-                what_en: str) -> tuple[int, str]:
+                what_en: str, user: str | None = None) -> tuple[int, str]:
     """Journal entry and dataset row for an import (inside the caller's transaction)."""
-    import_id = start(conn, kind, path, options)
+    import_id = start(conn, kind, path, options, user)
     dataset = f"import-{import_id}"
     store.add_dataset(conn, id=dataset, title=f"Nhập từ tệp {path.name}", publisher=None,
                       licence="do người nhập cung cấp / supplied by the importer",
@@ -155,7 +156,7 @@ def finish(conn: sqlite3.Connection, import_id: int, counts: dict[str, Any], rep
 
 def listing(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(
-        "SELECT id, kind, file_name, file_sha256, created_at, status, counts FROM imports ORDER BY id")]
+        "SELECT id, kind, file_name, file_sha256, created_at, status, counts, user_name FROM imports ORDER BY id")]
 
 
 def _undo_conflicts(conn: sqlite3.Connection, import_id: int, changes: list[sqlite3.Row]) -> list[dict[str, Any]]:
@@ -177,6 +178,16 @@ def _undo_conflicts(conn: sqlite3.Connection, import_id: int, changes: list[sqli
         problems.append(problem(
             f"lần nhập {other} (sau lần này) đã thay đổi cùng các dòng ({shown}): hoàn tác lần {other} trước",
             f"import {other} (a later one) changed the same rows ({shown}): undo import {other} first"))
+    approved = [json.loads(ch["row_key"])[0] for ch in changes if ch["table_name"] == "entries"]
+    approved = [r[0] for r in conn.execute(
+        f"SELECT id FROM entries WHERE state='approved' AND id IN ({','.join('?' * len(approved))})", approved)
+                ] if approved else []
+    if approved:
+        problems.append(problem(
+            f"{len(approved)} số liệu của lần nhập này đã được duyệt và đang hiện trên bản đồ: không hoàn tác được; "
+            "nhập số liệu sửa lại qua biểu mẫu",
+            f"{len(approved)} figures of this import were approved and are on the maps: it cannot be undone; "
+            "enter corrected figures through the form"))
     dataset = f"import-{import_id}"
     added = {tuple(json.loads(ch["row_key"])) for ch in changes if ch["table_name"] == "units" and ch["op"] == "insert"}
     users: dict[str, set[str]] = {}
@@ -206,7 +217,7 @@ def _undo_conflicts(conn: sqlite3.Connection, import_id: int, changes: list[sqli
     return problems
 
 
-def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
+def undo(conn: sqlite3.Connection, import_id: int, user: str | None = None) -> dict[str, int]:
     """Restore the rows an import changed, in reverse order, in one transaction; refused (with
     the reason) when that would not be the import's inverse."""
     row = conn.execute("SELECT status FROM imports WHERE id=?", (import_id,)).fetchone()
@@ -229,6 +240,10 @@ def undo(conn: sqlite3.Connection, import_id: int) -> dict[str, int]:
             key = json.loads(ch["row_key"])
             if ch["table_name"] == "observations":
                 removed += conn.execute("DELETE FROM observations WHERE id=?", key).rowcount
+            elif ch["table_name"] == "entries":
+                from geodata import workflow
+
+                removed += workflow.remove_entry(conn, key[0], user or "cli", f"hoàn tác lần nhập {import_id}")
             elif ch["table_name"] == "crosswalk":
                 removed += conn.execute("DELETE FROM crosswalk WHERE old_code=? AND new_code=?", key).rowcount
             elif ch["op"] == "insert":

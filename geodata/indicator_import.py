@@ -15,11 +15,12 @@ import csv
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geodata import catalogue, imports, periods, sheet_layout, store, tables, vocabulary
+from geodata import catalogue, imports, periods, sheet_layout, store, tables, vocabulary, workflow
 from geodata.imports import ImportRefused, problem
 from geodata.unit_matching import Match, UnitIndex, match_units
 
@@ -52,6 +53,19 @@ class Options:
     province: str | None = None  # code or name: scopes name matching
     unit_column: str | None = None
     ignore_columns: tuple[str, ...] = ()
+    # The browser's preview: suggestions accepted one by one (the unit or heading as written),
+    # rows of units still unmatched left out (and named) instead of refusing the file.
+    accepted: frozenset[str] = frozenset()
+    skip_unmatched: bool = False
+    # Figures from the browser go to ``entries`` (chờ duyệt) in the user's name, never straight
+    # onto the maps; ``allowed`` says whether the user may report for a 2025 unit.
+    entry_user: str | None = None
+    allowed: Callable[[str], bool] | None = None
+    dry_run: bool = False  # every check, nothing written: the browser's preview of the join
+
+
+    def accepts(self, written: str) -> bool:
+        return self.accept_suggestions or written in self.accepted
 
 
 @dataclass
@@ -102,7 +116,7 @@ def _resolve_headings(headings: dict[str, str], vocab: vocabulary.Vocabulary, op
         hint_vi = f"; hoặc chỉ rõ: --indicator \"{written}=<mã>\""
         hint_en = f"; or say which: --indicator \"{written}=<code>\""
         where = field_of.get(written)
-        if m.status == "suggested" and not opts.accept_suggestions:
+        if m.status == "suggested" and not opts.accepts(written):
             problems[written] = (problem(
                 f"chỉ tiêu '{written}' không có trong danh mục; gợi ý: {m.candidates[0]} (điểm {m.score})"
                 f" — dùng --accept-suggestions để nhận{hint_vi}",
@@ -231,7 +245,7 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
     for r in raw:
         m = matched.get(r["indicator"])
         if not r["indicator"] or m is None or m.code is None or (
-                m.status == "suggested" and not opts.accept_suggestions):
+                m.status == "suggested" and not opts.accepts(r["indicator"])):
             if not r["indicator"]:
                 problems.append(problem("thiếu tên chỉ tiêu", "the indicator is missing", row=r["row"],
                                         field=header[roles["indicator"]] if "indicator" in roles else None))
@@ -319,6 +333,7 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
                      matches: dict[tuple[str, str, str], Match]) -> Result:
     rows = sheet.rows
     problems = list(sheet.problems)
+    notes = list(sheet.notes)
     index = UnitIndex(conn)
     scope = index.province_code(opts.province) if opts.province else None
     if opts.province and scope is None:
@@ -327,7 +342,6 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
                                                 f"no province '{opts.province}' (known: {known})", field="--province")])
     found, inferred, vintage = match_units(conn, set(sheet.unit_rows), opts.vintage, scope, index=index)
     matches.update(found)
-    notes = list(sheet.notes)
     if opts.vintage is None and vintage == "pre2025":
         notes.append("bảng dùng đơn vị trước 1/7/2025 (có đơn vị chỉ tồn tại trước sáp nhập), quy đổi sang đơn vị "
                      "2025 / the sheet is keyed to pre-2025 units (some exist only before the merger); converted to "
@@ -335,9 +349,17 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     if inferred and any(m.rule and "tỉnh của bảng" in m.rule for m in found.values()):
         notes.append(f"tên trùng được ghép trong tỉnh của bảng ({inferred}) / repeated names matched within the "
                      f"sheet's province ({inferred})")
+    skipped: set[tuple[str, str, str]] = set()
     for written, at in sheet.unit_rows.items():
         m = matches[written]
-        if m.status in ("unmatched", "ambiguous") or (m.status == "suggested" and not opts.accept_suggestions):
+        if m.status == "suggested" and opts.accepts(m.written) and not opts.dry_run:
+            m.rule = f"{m.rule}, accepted"
+        if m.status in ("unmatched", "ambiguous") or (m.status == "suggested" and not opts.accepts(m.written)):
+            if opts.skip_unmatched:
+                skipped.add(written)
+                notes.append(f"bỏ qua {len(at)} dòng của '{m.written}' (không ghép được) / left out {len(at)} "
+                             f"row(s) of '{m.written}' (not matched)")
+                continue
             extra_vi = {
                 "suggested": f"; gợi ý: {m.full_name} ({m.code}, điểm {m.score}) — dùng --accept-suggestions để nhận",
                 "ambiguous": f"; khớp nhiều đơn vị: {', '.join(m.candidates)} — chỉ rõ tỉnh bằng --province",
@@ -353,8 +375,13 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
             }.get(m.status, "") + extra_en_conflict
             problems += [problem(f"không ghép được đơn vị '{m.written}'{extra_vi}",
                                  f"unit '{m.written}' could not be matched{extra_en}", row=n, field="unit") for n in at]
+    rows = [r for r in rows if (r["unit_code"], r["unit_name"], r["province"]) not in skipped]
+    if not rows and not problems:
+        problems.append(problem("không còn dòng nào để nhập", "no rows are left to import"))
     for r in rows:
         r["match"] = matches[(r["unit_code"], r["unit_name"], r["province"])]
+    if opts.allowed is not None:
+        problems += _outside_rights(conn, rows, opts.allowed)
     seen: dict[tuple, tuple[float, int]] = {}
     for r in rows:
         m = r["match"]
@@ -375,44 +402,71 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     partial = [c for c in converted if c.get("missing")]
     notes += [f"{c['code']} {c['indicator']} {c['period']}: chỉ một phần (thiếu {c['missing']}) / partial "
               f"(missing {c['missing']})" for c in partial]
+    counts = {
+        "rows": len(rows),
+        "observations": len(rows) + len(converted),
+        "converted": len(converted),
+        "partial": len(partial),
+        **{s: sum(1 for m in matches.values() if m.status == s)
+           for s in ("matched", "matched_by_rule", "suggested", "unmatched", "ambiguous")},
+    }
+    if opts.dry_run:
+        return Result(None, counts, list(matches.values()), sheet.encoding, sheet.layout,
+                      list(sheet.indicators.values()), notes)
     with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(
             conn, "indicators", path,
-            {**opts.__dict__, "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred,
+            {**{k: v for k, v in opts.__dict__.items() if k != "allowed"}, "accepted": sorted(opts.accepted),
+             "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred,
              "vintage_used": vintage},
-            "Số liệu", "Figures")
+            "Số liệu", "Figures", user=opts.entry_user)
         old_ids: dict[int, int] = {}
         for r in rows:
             m = r["match"]
             old_ids[r["row"]] = _insert(
                 conn, import_id, dataset, path, m.code, m.vintage, r["indicator_code"], r["period"], r["kind"],
                 r["number"], r.get("measure_unit") or None, [r["row"]],
-                note=f"ghép theo quy tắc: {m.rule}" if m.rule not in ("exact", "code") else None)
+                note=f"ghép theo quy tắc: {m.rule}" if m.rule not in ("exact", "code") else None,
+                user=opts.entry_user)
         for c in converted:
             links = ", ".join(f"#{old_ids[n]}" for n in c["rows"])
             missing = f"; CHỈ MỘT PHẦN: thiếu {c['missing']}" if c.get("missing") else ""
             _insert(conn, import_id, dataset, path, c["code"], "2025", c["indicator"], c["period"], c["kind"],
                     c["value"], c.get("measure_unit"), c["rows"],
                     note=f"quy đổi từ đơn vị trước 2025 ({c['how']}); bản ghi gốc {links}{missing}",
-                    scope=f"partial:{c['missing']}" if c.get("missing") else "unit")
-        counts = {
-            "rows": len(rows),
-            "observations": len(rows) + len(converted),
-            "converted": len(converted),
-            "partial": len(partial),
-            **{s: sum(1 for m in matches.values() if m.status == s)
-               for s in ("matched", "matched_by_rule", "suggested", "unmatched", "ambiguous")},
-        }
+                    scope=f"partial:{c['missing']}" if c.get("missing") else "unit", user=opts.entry_user)
         imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
                        + [{"indicator": i.__dict__} for i in sheet.indicators.values()] + [{"note": n} for n in notes])
     return Result(import_id, counts, list(matches.values()), sheet.encoding, sheet.layout,
                   list(sheet.indicators.values()), notes)
 
 
+def _outside_rights(conn: sqlite3.Connection, rows: list[dict[str, Any]],
+                    allowed: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """Rows about units the user may not report for (an editor of one commune uploading another's)."""
+    out = []
+    for r in rows:
+        m = r["match"]
+        if m.code is None:
+            continue
+        scope = workflow.scope_code(conn, m.code, m.vintage)
+        if scope is None or not allowed(scope):
+            out.append(problem(f"đơn vị {m.full_name} ({m.code}) nằm ngoài phạm vi được giao cho tài khoản này",
+                               f"unit {m.full_name} ({m.code}) is outside the units this account may report for",
+                               row=r["row"], field="unit"))
+    return out
+
+
 def _insert(
     conn, import_id, dataset, path, code, vintage, indicator, period, kind, value, measure_unit, rows, note=None,
-    scope="unit",
+    scope="unit", user: str | None = None,
 ) -> int:
+    if user is not None:  # from the browser: awaiting approval, in the user's name
+        entry = workflow.add_entry(conn, user, code, vintage, indicator, period, kind, value, measure_unit,
+                                   state="submitted", source_name=path.name, source_row=rows[0], note=note,
+                                   scope=scope, import_id=import_id)
+        imports.record_insert(conn, import_id, "entries", entry)
+        return entry
     cur = conn.execute(
         "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, measure_unit, scope,"
         " source_doc, source_row, note, illustrative, dataset_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -74,6 +74,7 @@ def sourced(o: dict[str, Any] | None) -> dict[str, Any] | None:
             "section": o["source_section"],
             "row": o["source_row"], "quote": o["quote"], "note": o["note"],
             "dataset": o["dataset_id"], "illustrative": bool(o["illustrative"]),
+            **({"approval": o["approval"]} if o.get("approval", "approved") != "approved" else {}),
         },
     }
 

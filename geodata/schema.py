@@ -12,8 +12,9 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "6"  # 2: indicator aggregation; 3: place points; 4: imports journal;
-#                         5: documents, datasets.attribution_en; 6: indicator_aliases
+SCHEMA_VERSION = "7"  # 2: indicator aggregation; 3: place points; 4: imports journal;
+#                         5: documents, datasets.attribution_en; 6: indicator_aliases;
+#                         7: entries (figures awaiting approval), audit, imports.user_name
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -116,7 +117,8 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
         """CREATE TABLE IF NOT EXISTS imports (
             id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, file_name TEXT NOT NULL,
             file_sha256 TEXT NOT NULL, options TEXT, created_at TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('applied', 'undone')), counts TEXT, report TEXT)""",
+            status TEXT NOT NULL CHECK (status IN ('applied', 'undone')), counts TEXT, report TEXT,
+            user_name TEXT)""",
         "Every import: file, hash, options, counts and report (undo restores the state before it)",
         None,
     ),
@@ -126,6 +128,31 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
             table_name TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('insert', 'update')),
             row_key TEXT NOT NULL, before TEXT, PRIMARY KEY (import_id, seq))""",
         "Before-images of the rows an import changed, for undo",
+        None,
+    ),
+    "entries": (
+        f"""CREATE TABLE IF NOT EXISTS entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            unit_code TEXT NOT NULL, unit_vintage TEXT NOT NULL CHECK (unit_vintage IN {VINTAGES!r}),
+            scope_code TEXT NOT NULL, indicator_code TEXT NOT NULL, period TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'actual' CHECK (kind IN {KINDS!r}), value REAL, measure_unit TEXT,
+            scope TEXT NOT NULL DEFAULT 'unit',
+            state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'approved', 'returned', 'superseded')),
+            source_name TEXT NOT NULL, source_row INTEGER, import_id INTEGER REFERENCES imports(id),
+            note TEXT, comment TEXT, created_by TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+            observation_id INTEGER)""",
+        "Figures entered or uploaded in the browser: drafts and figures awaiting approval (chờ duyệt); "
+        "an approved entry is copied into observations",
+        None,
+    ),
+    "audit": (
+        """CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user_name TEXT NOT NULL,
+            action TEXT NOT NULL, unit_code TEXT, unit_vintage TEXT, indicator_code TEXT, period TEXT, kind TEXT,
+            old_value REAL, new_value REAL, old_state TEXT, new_state TEXT, reason TEXT,
+            entry_id INTEGER, import_id INTEGER, observation_id INTEGER, before TEXT)""",
+        "Every change made through the workflow: who, when, old and new value, why (the row as it was "
+        "in 'before' when an observation was overwritten)",
         None,
     ),
     "meta": (
@@ -141,6 +168,9 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS idx_obs_unit ON observations (unit_code, unit_vintage, indicator_code)",
     "CREATE INDEX IF NOT EXISTS idx_obs_indicator ON observations (indicator_code, period)",
     "CREATE INDEX IF NOT EXISTS idx_crosswalk_new ON crosswalk (new_code, new_vintage)",
+    "CREATE INDEX IF NOT EXISTS idx_entries_key ON entries (unit_code, unit_vintage, indicator_code, period, kind)",
+    "CREATE INDEX IF NOT EXISTS idx_entries_state ON entries (state, scope_code, period)",
+    "CREATE INDEX IF NOT EXISTS idx_audit_unit ON audit (unit_code, at)",
 ]
 
 

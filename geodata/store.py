@@ -353,9 +353,22 @@ def _to_6(conn: sqlite3.Connection, sample: Path) -> None:
                  " WHERE indicator_code IN (SELECT code FROM main.indicators)")
 
 
+def _to_7(conn: sqlite3.Connection, sample: Path) -> None:
+    """6 -> 7: the browser workflow: entries awaiting approval, the audit trail, and who made
+    each import (imports made before have none: they came from the command line)."""
+    for table in ("entries", "audit"):
+        ddl, description, _ = schema.TABLES[table]
+        conn.execute(ddl)
+        gpkg.register_table(conn, table, description=description)
+    if "user_name" not in {r[1] for r in conn.execute("PRAGMA table_info(imports)")}:
+        conn.execute("ALTER TABLE imports ADD COLUMN user_name TEXT")
+    for ddl in schema.INDEXES:
+        conn.execute(ddl)
+
+
 # version found -> (step to the next version, that version)
 MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {
-    "4": (_to_5, "5"), "5": (_to_6, "6")}
+    "4": (_to_5, "5"), "5": (_to_6, "6"), "6": (_to_7, "7")}
 
 
 def migrate(path: str | Path, sample: str | Path) -> Path | None:

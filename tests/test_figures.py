@@ -198,7 +198,7 @@ def test_map_page_has_a_print_dialog_and_an_atlas_button(client):
     html = client.get("/").get_data(as_text=True)
     assert re.search(r'<form method="get" action="/figures/map" target="_blank" class="print-form">', html)
     assert 'name="unit" value="12"' in html and 'name="indicator" value="population_density"' in html
-    assert '<form method="post" action="/figures/atlas/jobs" class="atlas-form">' in html
+    assert '<form method="get" action="/figures/atlas/jobs/new" class="atlas-form">' in html
 
 
 def test_vn2000_uses_the_official_seven_parameters():

@@ -20,7 +20,7 @@ def _pdfinfo(data: bytes, tmp_path) -> dict[str, str]:
 
 def test_an_atlas_request_returns_at_once_and_shows_its_progress(client, tmp_path):
     start = time.perf_counter()
-    response = client.post("/figures/atlas/jobs", data={
+    response = client.get("/figures/atlas/jobs/new", query_string={
         "within": "03390", "indicator": "population", "period": "2025", "dpi": "50"})
     assert response.status_code == 303 and time.perf_counter() - start < 3.0
     job = response.headers["Location"]
@@ -42,7 +42,7 @@ def test_an_atlas_request_returns_at_once_and_shows_its_progress(client, tmp_pat
     info = _pdfinfo(pdf.data, tmp_path)
     assert info["Title"] == "Tập bản đồ: Quy mô dân số – Xã Bình Lư" and info["Pages"] == "13"
     assert info["Subject"].startswith("Quy mô dân số · Xã Bình Lư") and "bản đồ quy hoạch" in info["Author"]
-    again = client.post("/figures/atlas/jobs", data={
+    again = client.get("/figures/atlas/jobs/new", query_string={
         "within": "03390", "indicator": "population", "period": "2025", "dpi": "50"})
     assert again.headers["Location"] == job  # the same atlas is not drawn twice
 
@@ -51,10 +51,10 @@ def test_unknown_jobs_and_bad_requests_are_refused(client):
     assert client.get("/figures/atlas/jobs/deadbeef").status_code == 404
     assert client.get("/figures/atlas/jobs/../../etc/state").status_code == 404
     assert client.get("/figures/atlas/jobs/abc/pdf").status_code == 404
-    bad = client.post("/figures/atlas/jobs", data={"within": "99999", "indicator": "population", "period": "2025"})
+    bad = client.get("/figures/atlas/jobs/new", query_string={"within": "99999", "indicator": "population", "period": "2025"})
     assert bad.status_code == 400 and "within" in bad.get_data(as_text=True)
     for field, value in (("title", "x" * 201), ("title", "a\nb"), ("dpi", "10000"), ("paper", "A0")):
-        refused = client.post("/figures/atlas/jobs", data={"within": "03390", "indicator": "population",
+        refused = client.get("/figures/atlas/jobs/new", query_string={"within": "03390", "indicator": "population",
                                                            "period": "2025", field: value})
         assert refused.status_code == 400 and field in refused.get_data(as_text=True), (field, value)
 

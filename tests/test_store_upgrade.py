@@ -13,8 +13,36 @@ from geodata import schema, store
 from tests.conftest import SAMPLE
 
 
+def _as_version_6(path: Path) -> None:
+    """What a store made before the browser workflow looks like: no entries, no audit, imports
+    without a user."""
+    with sqlite3.connect(path) as c:
+        for table in ("entries", "audit"):
+            c.execute(f"DROP TABLE {table}")
+            c.execute("DELETE FROM gpkg_contents WHERE table_name=?", (table,))
+        c.execute("ALTER TABLE imports DROP COLUMN user_name")
+        c.execute("UPDATE meta SET value='6' WHERE key='schema_version'")
+
+
+def test_version_6_store_gets_the_workflow_tables(tmp_path):
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    _as_version_6(path)
+    n_obs = sqlite3.connect(path).execute("SELECT COUNT(*) FROM observations").fetchone()[0]
+    assert store.ensure_store(path, SAMPLE) == path
+    assert store.schema_version(path) == "7"
+    conn = store.connect(path, readonly=True)
+    assert conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
+    assert "user_name" in {r[1] for r in conn.execute("PRAGMA table_info(imports)")}
+    assert conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == n_obs
+    conn.close()
+    assert (tmp_path / "webmap.gpkg.v6.bak").exists()
+
+
 def _as_version_5(path: Path) -> None:
     """What a store made before the indicator vocabulary looks like, plus a user's catalogue entry."""
+    _as_version_6(path)
     with sqlite3.connect(path) as c:
         c.execute("DROP TABLE indicator_aliases")
         c.execute("DELETE FROM gpkg_contents WHERE table_name='indicator_aliases'")
@@ -30,7 +58,7 @@ def test_version_5_store_gets_the_vocabulary_and_keeps_user_entries(tmp_path):
     shutil.copyfile(SAMPLE, path)
     _as_version_5(path)
     assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == "6"
+    assert store.schema_version(path) == "7"
     conn = store.connect(path, readonly=True)
     names = dict(conn.execute("SELECT code, name_vi FROM indicators").fetchall())
     aliases = dict(conn.execute("SELECT alias, indicator_code FROM indicator_aliases").fetchall())
@@ -66,7 +94,7 @@ def test_version_4_store_is_upgraded_and_the_old_file_kept(tmp_path):
 
     assert store.ensure_store(path, SAMPLE) == path
 
-    assert store.schema_version(path) == schema.SCHEMA_VERSION == "6"
+    assert store.schema_version(path) == schema.SCHEMA_VERSION == "7"
     backup = tmp_path / "webmap.gpkg.v4.bak"
     assert _sha(backup) == before
     assert not (tmp_path / "webmap.gpkg.migrating").exists()

@@ -39,7 +39,8 @@ def _template_globals() -> dict[str, Any]:
     from webmap.themes import THEMES
 
     return {"lang": formatting.lang(), "query_with": _query_with, "themes_nav": THEMES,
-            "fmt_number": formatting.number, "source_label": formatting.source_label,
+            "fmt_number": formatting.number, "unit_label": formatting.unit_label,
+            "source_label": formatting.source_label,
             "scope_label": formatting.scope_label, "period_label": formatting.period_label,
             "source_citation": sources.citation}
 
@@ -69,7 +70,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close)
     app.context_processor(_template_globals)
 
-    from webmap import api, errors, figure_views, layers_views, ogc, report_views, security, static_views, views
+    from webmap import (
+        api,
+        auth,
+        errors,
+        figure_views,
+        layers_views,
+        ogc,
+        report_views,
+        security,
+        static_views,
+        upload_views,
+        views,
+        workflow_views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -80,6 +94,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(static_views.bp)
     app.after_request(static_views.immutable_vendor_files)
     errors.register(app)
+    auth.install(app)
+    app.register_blueprint(workflow_views.bp)
+    app.register_blueprint(upload_views.bp)
     security.install(app)
     hops = int(app.config.get("WEBMAP_PROXY_HOPS") or 0)
     if hops > 0:  # only when told: trusting X-Forwarded-* from anyone would let a client forge links

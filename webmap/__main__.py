@@ -25,7 +25,7 @@ from geodata import (
     integrity,
     store,
 )
-from webmap import config, print_options
+from webmap import config, print_options, users_cli
 
 
 def _open_store() -> Path:
@@ -431,8 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     res = sub.add_parser("restore", help="replace the store with a backup (the store as it was is backed up first)")
     res.add_argument("path")
     res.set_defaults(func=_restore)
+    users_cli.register(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "users":
+            return users_cli.run(args)
         return args.func(args)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)

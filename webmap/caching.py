@@ -40,8 +40,19 @@ def last_modified() -> dt.datetime:
     return dt.datetime.fromtimestamp(data_version()[0] / 1e9, tz=dt.UTC).replace(microsecond=0)
 
 
+def viewer() -> tuple[Any, ...]:
+    """Who the page is built for: anonymous visitors share pages; a logged-in user's pages carry
+    their name and, with drafts, their units, so they are never served to anyone else."""
+    from flask import g
+
+    user = g.get("user")
+    if user is None:
+        return ()
+    return (user.id, bool(g.get("show_drafts")), tuple(g.get("drafts_roots") or ()))
+
+
 def etag_for(*parts: Any) -> str:
-    raw = repr((data_version(), request.path, sorted(request.args.items(multi=True)), parts))
+    raw = repr((data_version(), request.path, sorted(request.args.items(multi=True)), viewer(), parts))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

@@ -32,4 +32,8 @@ def defaults() -> dict[str, Any]:
         # Behind a reverse proxy (nginx with HTTPS): how many proxies set X-Forwarded-For/-Proto/
         # -Host, so the links the app writes (OGC ``next``, downloads) say https and the public host.
         "WEBMAP_PROXY_HOPS": int(os.environ.get("WEBMAP_PROXY_HOPS", "0")),
+        # Accounts live beside the store unless told otherwise (never inside it: see webmap.accounts).
+        **({"WEBMAP_ACCOUNTS_DB": os.environ["WEBMAP_ACCOUNTS_DB"]} if os.environ.get("WEBMAP_ACCOUNTS_DB") else {}),
+        # Reading maps is open to all unless the operator makes the site private.
+        "WEBMAP_LOGIN_REQUIRED": os.environ.get("WEBMAP_LOGIN_REQUIRED", "0") == "1",
     }

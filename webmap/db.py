@@ -11,9 +11,22 @@ from geodata import store
 
 
 def conn() -> sqlite3.Connection:
+    """The request's read-only connection; for a user who asked to see drafts (``?drafts=1``)
+    and may, with their units' open entries laid over the approved figures."""
     if "db" not in g:
         g.db = store.connect(current_app.config["WEBMAP_DB"], readonly=True)
+        if g.get("show_drafts"):
+            from geodata import workflow
+
+            workflow.show_drafts(g.db, g.drafts_roots)
     return g.db
+
+
+def writer() -> sqlite3.Connection:
+    """A read-write connection for the workflow's writes (closed with the request)."""
+    if "db_rw" not in g:
+        g.db_rw = store.connect(current_app.config["WEBMAP_DB"])
+    return g.db_rw
 
 
 _INTEGRITY: dict[tuple[str, float, int], str] = {}
@@ -40,6 +53,7 @@ def integrity_state(path: str) -> str:
 
 
 def close(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    for key in ("db", "db_rw"):
+        c = g.pop(key, None)
+        if c is not None:
+            c.close()

@@ -12,9 +12,14 @@ from geodata.errors import BilingualError
 MAX_URL = 8192
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
+    401: ("Cần đăng nhập để làm việc này; không có gì thay đổi.", "You need to log in for this; nothing was changed."),
+    403: ("Tài khoản này không có quyền làm việc này với đơn vị này; không có gì thay đổi.",
+          "This account may not do this for this unit; nothing was changed."),
     404: ("Không tìm thấy trang hoặc dữ liệu này.", "This page or item was not found."),
     413: ("Tệp tải lên quá lớn.", "The uploaded file is too large."),
     414: ("Địa chỉ (URL) quá dài.", "The address (URL) is too long."),
+    405: ("Trang này không nhận kiểu yêu cầu này.", "This page does not take this kind of request."),
+    429: ("Quá nhiều yêu cầu; thử lại sau ít phút.", "Too many requests; try again in a few minutes."),
     503: ("CSDL tạm thời không phục vụ được (hỏng, đang nâng cấp hoặc bận); dữ liệu không bị thay đổi. Quản trị "
           "viên xem /healthz.", "The store cannot serve right now (damaged, being upgraded or busy); nothing was "
           "changed. The administrator can see /healthz."),

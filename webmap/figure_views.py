@@ -126,9 +126,13 @@ def atlas():
 
 
 
-@bp.post("/atlas/jobs")
+@bp.get("/atlas/jobs/new")
 def atlas_job_start():
-    """Start (or find) the atlas job and send the browser to its progress page at once."""
+    """Start (or find) the atlas job and send the browser to its progress page at once.
+
+    A GET, though it may start a drawing: the job is named by the data version and the request,
+    so asking twice finds the same job (the answer is a cache being filled, as with /figures/map);
+    the data never changes, and anonymous visitors can make atlases without a session."""
     req = _request_from_args(unit=params.unit_code("within", "12"), fmt="pdf")
     unit = store.get_unit(db.conn(), req.unit)
     indicator = store.indicator(db.conn(), req.resolved_indicator().split("__")[0])

@@ -200,6 +200,10 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
     if row.get("illustrative") or (actual.get("source") or {}).get("illustrative"):
         flags = Markup("<div class='illustrative'>{}</div>").format(
             gettext("Dữ liệu minh hoạ – không phải số liệu chính thức"))
+    approval = (actual.get("source") or {}).get("approval")
+    if approval:
+        flags += Markup("<div class='draft' data-approval='{a}'>{t}</div>").format(
+            a=approval, t=gettext("Chưa duyệt (bản nháp hoặc chờ duyệt) – chưa phải số liệu chính thức"))
     consistency = Markup("").join(
         Markup("<div class='warn'>{}</div>").format(f["message_en"] if lang() == "en" else f["message_vi"])
         for f in e.get("consistency", []) if f["status"] == "inconsistent")

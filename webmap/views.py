@@ -10,11 +10,11 @@ from typing import Any
 import folium
 import geopandas as gpd
 import shapely
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
-from geodata import progress, search, store, thematic, view_scale
+from geodata import progress, search, store, thematic, view_scale, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, source_label, titled
@@ -153,7 +153,8 @@ def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame) -> _View:
 
 def render_map(theme: str | None, indicator_code: str, default_unit: str = "12", default_period: str | None = None):
     """A map page, rendered once per data version and request (it changes only with the data)."""
-    key = (theme, indicator_code, request.path, tuple(sorted(request.args.items(multi=True))), lang())
+    key = (theme, indicator_code, request.path, tuple(sorted(request.args.items(multi=True))), lang(),
+           caching.viewer())
     body = _pages.get_or_build(
         key, lambda: caching.Body.of(_render_map(theme, indicator_code, default_unit, default_period)))
     return caching.body_response(body, "text/html")
@@ -193,7 +194,10 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         list(units["code"]))}
     args = {"indicator": None if theme is None else indicator_code, "period": period, "colour": colour_by,
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
-    popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"]}
+    drafts = bool(g.get("show_drafts"))
+    if drafts:
+        args["drafts"] = "1"
+    popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"], "drafts": args.get("drafts")}
     view = _view(units, outline)
     layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
                   scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
@@ -221,6 +225,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
+        drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
+                                    if ((e.get("actual") or {}).get("source") or {}).get("approval")),
     )
 
 
@@ -239,6 +245,7 @@ def _table_rows(units: gpd.GeoDataFrame, evaluations: dict[str, dict[str, Any]],
         rows.append({
             "code": r["code"], "name": r["full_name"], "status": e["status"],
             "illustrative": bool(r.get("illustrative")) or bool((actual.get("source") or {}).get("illustrative")),
+            "approval": (actual.get("source") or {}).get("approval"),
             "value": number(actual.get("value"), unit) if actual.get("value") is not None else "–",
             "sort_value": actual.get("value"),
             "target": number(target.get("value"), target.get("measure_unit")) if target.get("value") is not None
@@ -349,8 +356,16 @@ def unit_page(code: str):
     report_periods = [r[0] for r in conn.execute(
         "SELECT DISTINCT period FROM observations WHERE unit_code=? AND unit_vintage='2025' AND kind='actual'"
         " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period DESC LIMIT 3", (code,))]
-    return render_template("unit.html", unit=unit, rows=rows, groups=groups, children=_children(conn, unit),
+    from webmap import workflow_views
+
+    kids = _children(conn, unit)
+    trail_codes = [code] + [k["code"] for k in kids]
+    logged_in = g.get("user") is not None
+    return render_template("unit.html", unit=unit, rows=rows, groups=groups, children=kids,
                            report_periods=report_periods,
+                           audit=workflow_views.audit_rows(trail_codes) if logged_in else [],
+                           audit_count=workflow.audit_count(conn, trail_codes),
+                           pending=workflow.batches(conn, [code], ("submitted",)) if logged_in else [],
                            breadcrumb=_ancestors(conn, unit), small=small, themes=THEMES,
                            child_level={"province": "commune", "commune": "village"}.get(unit["level"]),
                            former=[dict(r) for r in conn.execute(

@@ -1,0 +1,73 @@
+"""What the data-entry form shows beside each field: the plan and target, last period's value,
+and the figure already entered (draft, chờ duyệt or returned with the approver's comment).
+
+Why beside the field: a commune officer types the six-month figure next to the annual plan and
+the last report's value, as the paper forms have it, and sees a mistyped digit at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from geodata import periods, workflow
+from geodata.catalogue import CHANGE_UNITS
+
+
+def indicators_of(conn: sqlite3.Connection, theme: str) -> list[dict[str, Any]]:
+    """The catalogue's indicators of a theme that take a level figure (not growth rates or
+    components), in the order the reports list them (their codes' order in the catalogue)."""
+    rows = [dict(r) for r in conn.execute(
+        "SELECT code, name_vi, name_en, measure_unit, aggregation_method FROM indicators WHERE theme=?"
+        " AND instr(code, '__') = 0 ORDER BY rowid", (theme,))]
+    return [r for r in rows if (r["measure_unit"] or "") not in CHANGE_UNITS]
+
+
+def _latest_before(conn: sqlite3.Connection, code: str, indicator: str, period: periods.Period
+                   ) -> dict[str, Any] | None:
+    best = None
+    for r in conn.execute("SELECT period, value FROM main.observations WHERE unit_code=? AND unit_vintage='2025'"
+                          " AND indicator_code=? AND kind IN ('actual', 'baseline') AND scope='unit'"
+                          " AND value IS NOT NULL AND period IS NOT NULL", (code, indicator)):
+        try:
+            p = periods.parse(r["period"])
+        except ValueError:
+            continue
+        if p is None or p.is_range or p >= period:
+            continue
+        if best is None or p > best[0]:
+            best = (p, r)
+    return {"period": best[1]["period"], "value": best[1]["value"]} if best else None
+
+
+def _year_figure(conn: sqlite3.Connection, code: str, indicator: str, kind: str, year: int) -> dict[str, Any] | None:
+    """The plan or target that applies to ``year``: its own, else the nearest range or later deadline."""
+    found = []
+    for r in conn.execute("SELECT period, value, measure_unit FROM main.observations WHERE unit_code=?"
+                          " AND unit_vintage='2025' AND indicator_code=? AND kind=? AND scope='unit'"
+                          " AND value IS NOT NULL", (code, indicator, kind)):
+        try:
+            p = periods.parse(r["period"])
+        except ValueError:
+            continue
+        if p is not None and not p.is_partial and p.end >= year:
+            found.append((0 if p.covers(year) and not p.is_range else 1, p.end, dict(r)))
+    return min(found, key=lambda f: f[:2])[2] if found else None
+
+
+def rows(conn: sqlite3.Connection, code: str, period: str, theme: str) -> list[dict[str, Any]]:
+    p = periods.parse(period)
+    if p is None:
+        raise ValueError("period is required")
+    out = []
+    for ind in indicators_of(conn, theme):
+        entry = workflow.open_entry(conn, code, ind["code"], period)
+        out.append({
+            **ind,
+            "approved": workflow.approved_value(conn, code, "2025", ind["code"], period),
+            "entry": entry,
+            "last": _latest_before(conn, code, ind["code"], p),
+            "plan": _year_figure(conn, code, ind["code"], "plan", p.year),
+            "target": _year_figure(conn, code, ind["code"], "target", p.year),
+        })
+    return out
