@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,9 @@ class Options:
     layer: str | None = None
     max_bytes: int = MAX_BYTES
     allow_outside: bool = False  # a village mostly outside its commune (the share is still reported)
+    dry_run: bool = False  # every check, nothing written: the browser's preview
+    user: str | None = None  # who imports, from the browser (None: the command line)
+    allowed: Callable[[str], bool] | None = None  # may this user change this 2025 unit (or add under it)?
 
 
 @dataclass
@@ -512,6 +516,13 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                     f"đơn vị cấp trên {parent} không có trong CSDL: nhập ranh giới cấp {parent_level} trước",
                     f"parent unit {parent} is not in the store: import the {parent_level} boundaries first",
                     row=row_no, field=parent_f))
+    if opts.allowed is not None:
+        for row_no, code, _name, parent, target, _rule, _geom in plan:
+            unit = target or (code if opts.level == "province" else parent)
+            if not unit or opts.vintage != "2025" or not opts.allowed(unit):
+                problems.append(problem(
+                    f"đơn vị {target or code} nằm ngoài phạm vi được giao cho tài khoản này",
+                    f"unit {target or code} is outside the units this account may change", row=row_no))
     if problems:
         raise ImportRefused(str(path), problems)
     warnings += _overlaps(plan)
@@ -532,9 +543,15 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     area_f = _column(frame, AREA_FIELDS)
     ill_f = _column(frame, ILLUSTRATIVE_FIELDS)
     rows_of = {p[0]: p[0] - 1 for p in plan}
+    if opts.dry_run:
+        planned = [{"row": p[0], "code": p[1], "name": p[2], "matched": p[4], "rule": p[5],
+                    "action": "updated" if p[4] is not None else "inserted"} for p in plan]
+        return Result(0, {"updated": sum(p[4] is not None for p in plan), "inserted": sum(p[4] is None for p in plan),
+                          "repaired": sum(r["action"] == "repaired" for r in report)}, report + planned, warnings)
     with imports.transaction(conn, path):
-        import_id, dataset = imports.open_import(conn, "boundaries", path, dict(opts.__dict__), "Ranh giới",
-                                                 "Boundaries")
+        import_id, dataset = imports.open_import(
+            conn, "boundaries", path, {k: v for k, v in opts.__dict__.items() if k != "allowed"}, "Ranh giới",
+            "Boundaries", user=opts.user)
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
         new_units = []
         for row_no, code, name, parent, target, rule, geom in plan:

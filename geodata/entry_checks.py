@@ -41,7 +41,8 @@ def check(text: str, measure_unit: str | None, last_value: float | None, *, coun
     try:
         value = tables.parse_number(t.replace("%", "").strip())
     except ValueError:
-        out.errors.append((f"'{t}' không phải là số (viết như 3.902,9)", f"'{t}' is not a number (write it as 3.902,9)"))
+        out.errors.append((f"'{t}' không phải là số (viết như 3.902,9)",
+                           f"'{t}' is not a number (write it as 3.902,9)"))
         return out
     if value is None:
         return out
@@ -50,9 +51,11 @@ def check(text: str, measure_unit: str | None, last_value: float | None, *, coun
         out.errors.append(("số liệu không được âm", "the figure cannot be negative"))
     if count and value != int(value):
         out.errors.append((f"{written(value)} không phải số nguyên: đây là số đếm (hộ, người, công trình)",
-                           f"{written(value, 'en')} is not a whole number: this is a count (households, people, works)"))
+                           f"{written(value, 'en')} is not a whole number: this is a count (households, people, "
+                           "works)"))
     if (measure_unit or "").strip() in PERCENT_UNITS and value > 100:
-        out.warnings.append((f"{written(value)} % vượt 100 %: kiểm tra lại", f"{written(value, 'en')} % is over 100 %: check it"))
+        out.warnings.append((f"{written(value)} % vượt 100 %: kiểm tra lại",
+                             f"{written(value, 'en')} % is over 100 %: check it"))
     if last_value and value and last_value > 0:
         ratio = value / last_value
         if ratio >= jump_factor or ratio <= 1 / jump_factor:

@@ -26,7 +26,7 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import names, progress, schema, sources, spreadsheet, store
+from geodata import names, progress, schema, sources, spreadsheet, store, workflow
 from geodata.errors import BilingualError
 
 FORMATS = {
@@ -98,8 +98,10 @@ def units_layer(
         frame = frame[frame["code"].isin(_descendants(conn, within, vintage, level))]
     attribution = {d["id"]: d["attribution"] for d in store.datasets(conn)}
     frame = frame.assign(source=[attribution.get(d, d) for d in frame["dataset_id"]]).drop(columns="dataset_id")
+    drafts = workflow.drafts_shown(conn)  # a user allowed to see drafts asked for them: say which
     for code in indicators:
-        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "source")}
+        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "source",
+                                                      *(("approval",) if drafts else ()))}
         for unit in frame["code"]:
             e = progress.evaluate(conn, unit, code, period, vintage=vintage)
             ev = e["evaluations"][e["headline_target"]] if e.get("headline_target") is not None else {}
@@ -111,6 +113,8 @@ def units_layer(
             src = actual.get("source") or {}
             cols["source"].append(sources.describe(src) if src.get("document") else
                                   ("aggregated from children" if actual else None))
+            if drafts:
+                cols["approval"].append(src.get("approval") or ("approved" if src.get("document") else None))
             if src.get("illustrative"):
                 frame.loc[frame["code"] == unit, "illustrative"] = 1
         for key, values in cols.items():
@@ -157,7 +161,7 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.map(neutralise)
 
 
-SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "source": "src"}
+SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "source": "src", "approval": "apr"}
 SHAPEFILE_BASE = {"vintage_code": "vint_code", "parent_code": "parent", "illustrative": "illustr"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from geodata import periods, progress, store
+from geodata import periods, progress, store, workflow
 
 BASE_HEADERS = {  # column: (Vietnamese, English)
     "vintage_code": ("Mã kèm bộ mã", "Code with vintage"), "code": ("Mã", "Code"), "vintage": ("Bộ mã", "Vintage"),
@@ -30,7 +30,7 @@ BASE_HEADERS = {  # column: (Vietnamese, English)
 }
 PART_HEADERS = {"value": ("Giá trị", "Value"), "target": ("Mục tiêu", "Target"),
                 "pct_target": ("% mục tiêu", "% of target"), "status": ("Tình trạng", "Status"),
-                "source": ("Nguồn số liệu", "Source of the figure")}
+                "source": ("Nguồn số liệu", "Source of the figure"), "approval": ("Duyệt", "Approval")}
 LEVEL_WORDS = {"province": ("tỉnh", "province"), "district": ("huyện", "district"), "commune": ("xã", "commune"),
                "village": ("bản", "village")}
 YES = {"vi": "có", "en": "yes"}
@@ -80,6 +80,8 @@ def workbook(conn: sqlite3.Connection, table: pd.DataFrame, layer: str, *, lang:
             return None
         if column.endswith("__status") and v in progress.STATUS_LABELS:
             return progress.STATUS_LABELS[v][i]
+        if column.endswith("__approval") and v in workflow.STATE_LABELS:
+            return workflow.STATE_LABELS[v][i]
         if column == "level" and v in LEVEL_WORDS:
             return LEVEL_WORDS[v][i]
         if column in ("illustrative", "split"):

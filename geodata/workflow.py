@@ -20,6 +20,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 OPEN = ("draft", "submitted", "returned")
+STATE_LABELS = {"draft": ("bản nháp", "draft"), "submitted": ("chờ duyệt", "awaiting approval"),
+                "approved": ("đã duyệt", "approved"), "returned": ("trả lại", "returned"),
+                "superseded": ("đã thay", "superseded")}
 FORM_SOURCE = "Biểu nhập số liệu"  # source of figures typed into the form
 FORM_DATASET = "form-entries"
 
@@ -121,7 +124,8 @@ def approved_value(conn: sqlite3.Connection, code: str, vintage: str, indicator:
 
 
 def save_figure(conn: sqlite3.Connection, user: str, code: str, indicator: str, period: str, value: float | None,
-                measure_unit: str | None, *, submit: bool, reason: str | None = None, kind: str = "actual") -> int | None:
+                measure_unit: str | None, *, submit: bool, reason: str | None = None,
+                kind: str = "actual") -> int | None:
     """A figure typed into the form: edits the unit's open entry of that key (audited old -> new),
     or opens one.  Returns the entry id, or None when nothing changed."""
     state = "submitted" if submit else "draft"
@@ -157,7 +161,8 @@ def submit(conn: sqlite3.Connection, user: str, code: str, period: str) -> int:
         "SELECT * FROM entries WHERE (unit_code=? OR scope_code=?) AND period=? AND state IN ('draft', 'returned')",
         (code, code, period))]
     for e in rows:
-        conn.execute("UPDATE entries SET state='submitted', updated_by=?, updated_at=? WHERE id=?", (user, now(), e["id"]))
+        conn.execute("UPDATE entries SET state='submitted', updated_by=?, updated_at=? WHERE id=?",
+                     (user, now(), e["id"]))
         _audit(conn, user, "submit", e, old_value=e["value"], new_value=e["value"], old_state=e["state"],
                new_state="submitted")
     return len(rows)
@@ -212,7 +217,8 @@ def approve(conn: sqlite3.Connection, user: str, code: str, period: str, reason:
     submitted = batch(conn, code, period, ("submitted",))
     newest, older = _newest_per_key(submitted)
     for e in older:
-        conn.execute("UPDATE entries SET state='superseded', updated_by=?, updated_at=? WHERE id=?", (user, now(), e["id"]))
+        conn.execute("UPDATE entries SET state='superseded', updated_by=?, updated_at=? WHERE id=?",
+                     (user, now(), e["id"]))
         _audit(conn, user, "supersede", e, old_value=e["value"], old_state=e["state"], new_state="superseded",
                reason=reason)
     for e in newest:
@@ -267,7 +273,8 @@ def audit_for(conn: sqlite3.Connection, codes: Sequence[str], limit: int = 200) 
     if not codes:
         return []
     return [dict(r) for r in conn.execute(
-        f"SELECT a.*, i.name_vi, i.name_en, u.full_name FROM audit a LEFT JOIN indicators i ON i.code = a.indicator_code"
+        f"SELECT a.*, i.name_vi, i.name_en, u.full_name FROM audit a"
+        f" LEFT JOIN indicators i ON i.code = a.indicator_code"
         f" LEFT JOIN units u ON u.code = a.unit_code AND u.vintage = a.unit_vintage"
         f" WHERE a.unit_code IN ({','.join('?' * len(codes))}) ORDER BY a.id DESC LIMIT ?", [*codes, limit])]
 

@@ -51,7 +51,8 @@ def test_unknown_jobs_and_bad_requests_are_refused(client):
     assert client.get("/figures/atlas/jobs/deadbeef").status_code == 404
     assert client.get("/figures/atlas/jobs/../../etc/state").status_code == 404
     assert client.get("/figures/atlas/jobs/abc/pdf").status_code == 404
-    bad = client.get("/figures/atlas/jobs/new", query_string={"within": "99999", "indicator": "population", "period": "2025"})
+    bad = client.get("/figures/atlas/jobs/new",
+                     query_string={"within": "99999", "indicator": "population", "period": "2025"})
     assert bad.status_code == 400 and "within" in bad.get_data(as_text=True)
     for field, value in (("title", "x" * 201), ("title", "a\nb"), ("dpi", "10000"), ("paper", "A0")):
         refused = client.get("/figures/atlas/jobs/new", query_string={"within": "03390", "indicator": "population",

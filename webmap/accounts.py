@@ -12,6 +12,7 @@ approves all its communes; ``VN`` is the whole country).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -94,10 +95,8 @@ def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
         conn.commit()
     finally:
         conn.close()
-    try:
+    with contextlib.suppress(OSError):
         path.chmod(0o600)  # hashes are not for other users of the machine
-    except OSError:
-        pass
 
 
 def _check_name(name: str) -> str:
@@ -121,7 +120,8 @@ def add(path: str | Path, name: str, password: str, full_name: str | None = None
         if conn.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone():
             raise AccountError(f"đã có tài khoản '{name}'", f"there is already a user '{name}'")
         cur = conn.execute("INSERT INTO users (name, full_name, password_hash, active, created_at, password_changed_at)"
-                           " VALUES (?,?,?,?,?,?)", (name, full_name, generate_password_hash(password), 1, stamp, stamp))
+                           " VALUES (?,?,?,?,?,?)",
+                           (name, full_name, generate_password_hash(password), 1, stamp, stamp))
         return int(cur.lastrowid)
 
 

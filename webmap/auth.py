@@ -70,7 +70,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError):
-        return _refuse(400, "Thiếu hoặc sai mã bảo vệ biểu mẫu (CSRF): tải lại trang rồi gửi lại; không có gì thay đổi.",
+        return _refuse(400, "Thiếu hoặc sai mã bảo vệ biểu mẫu (CSRF): tải lại trang rồi gửi lại; không có gì "
+                       "thay đổi.",
                        "The form's protection code (CSRF) is missing or wrong: reload the page and send it again; "
                        "nothing was changed.")
 

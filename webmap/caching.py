@@ -51,6 +51,15 @@ def viewer() -> tuple[Any, ...]:
     return (user.id, bool(g.get("show_drafts")), tuple(g.get("drafts_roots") or ()))
 
 
+def drafts_key() -> tuple[str, ...] | None:
+    """Whose drafts a built answer holds (None: approved figures only, shared by everyone)."""
+    from flask import g
+
+    if not g.get("show_drafts"):
+        return None
+    return tuple(g.get("drafts_roots") or ("*",))
+
+
 def etag_for(*parts: Any) -> str:
     raw = repr((data_version(), request.path, sorted(request.args.items(multi=True)), viewer(), parts))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
@@ -123,7 +132,7 @@ class LruCache:
         return len(value.data) + len(value.gzipped) if isinstance(value, Body) else 0
 
     def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
-        key = (data_version(), key)
+        key = (data_version(), drafts_key(), key)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

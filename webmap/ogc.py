@@ -207,7 +207,7 @@ def _items_body(cid: str) -> str:
         mask &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
     indicator, period, wanted = _indicator_args()
     for name, value in request.args.items():
-        if name in ("bbox", "limit", "offset", "f", "indicator", "period", "status"):
+        if name in ("bbox", "limit", "offset", "f", "indicator", "period", "status", "drafts"):
             continue
         if name not in PROPERTIES:
             raise OgcError(400, f"unknown parameter '{name[:40]}'; filterable properties: {', '.join(PROPERTIES)}",
@@ -268,6 +268,8 @@ def _with_indicator(text: str, e: dict[str, Any], indicator: str, period: str) -
         "pct_target": e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan"),
         "gap": e.get("gap"), "status": e["status"], "value_source": sources.describe(actual.get("source"))
         if actual.get("source") else None})
+    if (actual.get("source") or {}).get("approval"):  # only with ?drafts=1, for a user allowed to see them
+        feature["properties"]["approval"] = actual["source"]["approval"]
     return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
 
 

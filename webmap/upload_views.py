@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
-from geodata import imports, indicator_import
+from geodata import boundaries_import, imports, indicator_import
 from webmap import auth, db
 from webmap.formatting import lang
 
 bp = Blueprint("uploads", __name__)
 SHEET_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".tsv")
+BOUNDARY_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".kml")  # a Shapefile comes zipped
+LEVELS = ("commune", "village", "province")
 KEEP_S = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -73,30 +76,72 @@ def _options(meta: dict[str, Any], *, accepted: frozenset[str] = frozenset(), sk
         dry_run=dry, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
 
 
+def _boundary_options(meta: dict[str, Any], *, dry: bool) -> boundaries_import.Options:
+    b = meta["boundaries"]
+    return boundaries_import.Options(
+        level=b["level"], crs=b.get("crs") or None, code_field=b.get("code_field") or None,
+        name_field=b.get("name_field") or None, parent_field=b.get("parent_field") or None,
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"], dry_run=dry, user=g.user.name,
+        allowed=auth.allowed_for("boundaries"))
+
+
 def _refused(exc: imports.ImportRefused, name: str) -> list[str]:
     # The saved file's path is the server's business: the user knows the file by its name.
     return [line.replace(exc.path, name, 1) for line in exc.lines(lang())]
 
 
+_RULES = {"exact": ("đúng tên", "exact"), "code": ("đúng mã", "code"),
+          "spacing/prefix": ("khác khoảng trắng hoặc tiền tố", "spacing or prefix"),
+          "accentless": ("khác dấu", "accents differ"), "fuzzy": ("gần giống", "similar"),
+          "former unit": ("đơn vị cũ", "former unit"), "accepted": ("đã nhận", "accepted")}
+
+
+def _rule_label(rule: str | None) -> str:
+    """A matching rule in the page's language (the journal keeps the rule's own name)."""
+    if not rule:
+        return ""
+    parts = []
+    for part in rule.split(", "):
+        head = part.split(" (")[0]
+        vi, en = _RULES.get(head, (part, part))
+        parts.append((en if lang() == "en" else vi) + part[len(head):] if head in _RULES else part)
+    return ", ".join(parts)
+
+
+def _layout_label(layout: str) -> str:
+    vi, en = {"wide": ("ngang (mỗi chỉ tiêu một cột)", "wide"), "long": ("dọc (mỗi dòng một số liệu)", "long")}.get(
+        layout, (layout, layout))
+    return en if lang() == "en" else vi
+
+
+def _form(error: tuple[str, str] | None = None, status: int = 200):
+    labels = {"commune": gettext("xã, phường"), "village": gettext("bản, thôn"), "province": gettext("tỉnh")}
+    return render_template("upload.html", error=error, levels=[(lv, labels[lv]) for lv in LEVELS],
+                           max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), status
+
+
 @bp.get("/upload")
 def upload_form():
     auth.require("edit")
-    return render_template("upload.html", max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20)
+    return _form()
 
 
 @bp.post("/upload")
 def upload():
-    auth.require("edit")
+    """Keep the file for its preview: indicator tables for editors, boundary files for those who
+    may change boundaries (admins), each refused here if it is not of a kind the importer reads."""
+    kind = "boundaries" if request.form.get("kind") == "boundaries" else "indicators"
+    auth.require("boundaries" if kind == "boundaries" else "edit")
     file = request.files.get("file")
     name = _clean_name(file.filename if file else "")
     if file is None or not file.filename:
-        return render_template("upload.html", error=("Chưa chọn tệp.", "No file was chosen."),
-                               max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), 400
-    if not name.lower().endswith(SHEET_SUFFIXES):
-        return render_template("upload.html", error=(
-            f"{name}: cần bảng CSV hoặc XLSX ({', '.join(SHEET_SUFFIXES)}).",
-            f"{name}: an indicator table is CSV or XLSX ({', '.join(SHEET_SUFFIXES)})."),
-            max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), 400
+        return _form(("Chưa chọn tệp.", "No file was chosen."), 400)
+    suffixes = BOUNDARY_SUFFIXES if kind == "boundaries" else SHEET_SUFFIXES
+    if not name.lower().endswith(suffixes):
+        what = ("ranh giới", "a boundary file") if kind == "boundaries" else ("bảng số liệu", "an indicator table")
+        return _form((f"{name}: {what[0]} cần tệp {', '.join(suffixes)}.",
+                      f"{name}: {what[1]} must be one of {', '.join(suffixes)}."), 400)
+    level = request.form.get("level") if request.form.get("level") in LEVELS else "commune"
     folder = _folder()
     _sweep(folder)
     token = secrets.token_urlsafe(18)
@@ -106,7 +151,10 @@ def upload():
     file.save(path)
     meta = {"user_id": g.user.id, "name": name, "sha256": imports.file_sha256(path),
             "period": (request.form.get("period") or "").strip()[:20],
-            "province": (request.form.get("province") or "").strip()[:60]}
+            "province": (request.form.get("province") or "").strip()[:60], "kind": kind}
+    if kind == "boundaries":
+        meta["boundaries"] = {"level": level, **{k: (request.form.get(k) or "").strip()[:80] for k in (
+            "crs", "code_field", "name_field", "parent_field")}}
     (d / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return redirect(url_for("uploads.preview", token=token, lang=lang() if lang() != "vi" else None), 303)
 
@@ -115,8 +163,10 @@ def upload():
 def preview(token: str):
     """Every check of the import, nothing written: what matched, by which rule, the suggestions
     to accept one by one, what is left out, and any reason the file would be refused."""
-    auth.require("edit")
     path, meta = _saved(token)
+    if meta.get("kind") == "boundaries":
+        return _boundaries(token, path, meta, apply=False)
+    auth.require("edit")
     try:
         result = indicator_import.import_indicators(db.conn(), path, _options(meta, dry=True))
         problems: list[str] = []
@@ -129,13 +179,37 @@ def preview(token: str):
         for m in sorted(result.matches, key=lambda m: m.written):
             groups["unmatched" if m.status == "ambiguous" else m.status].append(m)
     return render_template("upload_preview.html", token=token, meta=meta, result=result, problems=problems,
-                           groups=groups)
+                           groups=groups, layout_label=_layout_label, rule_label=_rule_label)
+
+
+def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
+    """Preview or apply a boundary file: the CLI's checks, matched by code or name, changed in one
+    transaction (boundaries have no approval step: only admins send them)."""
+    auth.require("boundaries")
+    conn = db.writer() if apply else db.conn()
+    try:
+        result = boundaries_import.import_boundaries(conn, path, _boundary_options(meta, dry=not apply))
+        problems: list[str] = []
+    except imports.ImportRefused as exc:
+        result, problems = None, _refused(exc, meta["name"])
+    except ValueError as exc:
+        result, problems = None, [f"{meta['name']}: {exc}"]
+    if apply and result is not None:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
+                        303)
+    warnings = boundaries_import.warning_lines(result.warnings, lang()) if result else []
+    planned = [r for r in (result.report if result else []) if r.get("action") in ("updated", "inserted")]
+    return render_template("upload_boundaries.html", token=token, meta=meta, result=result, problems=problems,
+                           warnings=warnings, planned=planned, refused=apply), 400 if problems and apply else 200
 
 
 @bp.post("/upload/<token>/apply")
 def apply(token: str):
-    auth.require("edit")
     path, meta = _saved(token)
+    if meta.get("kind") == "boundaries":
+        return _boundaries(token, path, meta, apply=True)
+    auth.require("edit")
     accepted = frozenset(request.form.getlist("accept"))
     skip = request.form.get("skip_unmatched") == "1"
     conn = db.writer()
@@ -143,7 +217,8 @@ def apply(token: str):
         result = indicator_import.import_indicators(conn, path, _options(meta, accepted=accepted, skip=skip, dry=False))
     except imports.ImportRefused as exc:
         return render_template("upload_preview.html", token=token, meta=meta, result=None,
-                               problems=_refused(exc, meta["name"]), groups={}, refused=True), 400
+                               problems=_refused(exc, meta["name"]), groups={}, refused=True,
+                               layout_label=_layout_label, rule_label=_rule_label), 400
     shutil.rmtree(path.parent, ignore_errors=True)
     first = conn.execute("SELECT scope_code, indicator_code, period FROM entries WHERE import_id=? ORDER BY id LIMIT 1",
                          (result.import_id,)).fetchone()

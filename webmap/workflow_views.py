@@ -17,16 +17,14 @@ from webmap.formatting import lang
 from webmap.themes import CATALOGUE_THEMES
 
 bp = Blueprint("workflow", __name__)
-STATE_LABELS = {"draft": ("bản nháp", "draft"), "submitted": ("chờ duyệt", "awaiting approval"),
-                "approved": ("đã duyệt", "approved"), "returned": ("trả lại", "returned"),
-                "superseded": ("đã thay", "superseded")}
 ACTION_LABELS = {"enter": ("nhập", "entered"), "edit": ("sửa", "edited"), "upload": ("tải lên", "uploaded"),
                  "submit": ("gửi duyệt", "submitted"), "approve": ("duyệt", "approved"),
-                 "return": ("trả lại", "returned"), "remove": ("xoá", "removed"), "supersede": ("thay thế", "superseded")}
+                 "return": ("trả lại", "returned"), "remove": ("xoá", "removed"),
+                 "supersede": ("thay thế", "superseded")}
 
 
 def state_label(state: str | None) -> str:
-    vi, en = STATE_LABELS.get(state or "", (state or "", state or ""))
+    vi, en = workflow.STATE_LABELS.get(state or "", (state or "", state or ""))
     return en if lang() == "en" else vi
 
 
@@ -85,7 +83,8 @@ def entry_save(code: str):
     for r in rows:
         text = (request.form.get(f"value_{r['code']}") or "")[:40]
         last = (r["last"] or {}).get("value")
-        c = entry_checks.check(text, r["measure_unit"], last, count=(r["measure_unit"] or "") in entry_checks.COUNT_UNITS)
+        c = entry_checks.check(text, r["measure_unit"], last,
+                               count=(r["measure_unit"] or "") in entry_checks.COUNT_UNITS)
         checked[r["code"]] = c
         if c.errors or (c.warnings and request.form.get(f"confirm_{r['code']}") != "1"):
             blocked = True
