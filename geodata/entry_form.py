@@ -23,6 +23,11 @@ def indicators_of(conn: sqlite3.Connection, theme: str) -> list[dict[str, Any]]:
     return [r for r in rows if (r["measure_unit"] or "") not in CHANGE_UNITS]
 
 
+def _order(p: periods.Period) -> tuple[int, float]:
+    """When a period ends: 2025H1 before 2025 (a whole year ends with its second half)."""
+    return p.end, p.elapsed_share
+
+
 def _latest_before(conn: sqlite3.Connection, code: str, indicator: str, period: periods.Period
                    ) -> dict[str, Any] | None:
     best = None
@@ -33,9 +38,9 @@ def _latest_before(conn: sqlite3.Connection, code: str, indicator: str, period: 
             p = periods.parse(r["period"])
         except ValueError:
             continue
-        if p is None or p.is_range or p >= period:
+        if p is None or p.is_range or _order(p) >= _order(period):
             continue
-        if best is None or p > best[0]:
+        if best is None or _order(p) > _order(best[0]):
             best = (p, r)
     return {"period": best[1]["period"], "value": best[1]["value"]} if best else None
 

@@ -104,7 +104,13 @@ def read_grid(path: Path, sheet: str | None = None, max_bytes: int = 50 * 2**20)
         return grid, f"xlsx:{ws.title}"
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise ImportRefused(name, [problem("chỉ nhận CSV hoặc XLSX", "only CSV and XLSX are read")])
-    text, encoding = textfiles.decode(path.read_bytes())
+    try:
+        text, encoding = textfiles.decode(path.read_bytes())
+    except UnicodeDecodeError as exc:  # says UTF-16 (a byte-order mark, NULs) but is cut or not text
+        raise ImportRefused(name, [problem(
+            f"tệp không đọc được thành chữ ({exc.encoding}, byte {exc.start}): lưu lại bảng dưới dạng CSV UTF-8",
+            f"the file cannot be read as text ({exc.encoding}, byte {exc.start}): save the table again as CSV "
+            "UTF-8")]) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")  # old Mac line ends, NULs
     first = text.split("\n", 1)[0]
     dialect = "excel-tab" if "\t" in first else "excel"

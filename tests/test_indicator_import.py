@@ -193,3 +193,17 @@ def test_cli_indicator_import(db_path, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "Xã Atlantis" in err and "unchanged" in err and "Traceback" not in err
     assert os.path.exists(tmp_path / "r.csv")
+
+
+def test_a_cut_utf16_file_is_refused_with_its_reason(tmp_path, db_path):
+    """Found by the workflow fuzzer: a byte-order mark, then an odd number of bytes."""
+    from geodata import indicator_import, store
+    from geodata.imports import ImportRefused
+
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"\xff\xfeT\x00\xean\x00")
+    conn = store.connect(db_path)
+    with pytest.raises(ImportRefused) as err:
+        indicator_import.import_indicators(conn, path, indicator_import.Options())
+    assert "không đọc được thành chữ (utf-16" in err.value.lines("vi")[0]
+    conn.close()
