@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import sqlite3
 from pathlib import Path
@@ -266,10 +267,10 @@ def test_undo_of_an_upload_restores_the_store_exactly(wapp, db_path):
     conn.close()
 
 
-def _form(client, code: str, values: dict[str, str], action: str = "draft", **extra: str):
-    tok = token(client, f"/entry/{code}?period=2025H1&theme=poverty")
+def _form(client, code: str, values: dict[str, str], action: str = "draft", theme: str = "poverty", **extra: str):
+    tok = token(client, f"/entry/{code}?period=2025H1&theme={theme}")
     data = {"csrf_token": tok, "action": action, **{f"value_{k}": v for k, v in values.items()}, **extra}
-    return client.post(f"/entry/{code}?period=2025H1&theme=poverty", data=data)
+    return client.post(f"/entry/{code}?period=2025H1&theme={theme}", data=data)
 
 
 def test_the_entry_form_reads_vietnamese_numbers_warns_and_saves_drafts(wapp, db_path):
@@ -297,6 +298,42 @@ def test_the_entry_form_reads_vietnamese_numbers_warns_and_saves_drafts(wapp, db
     rows = dict(conn.execute("SELECT indicator_code, value FROM entries").fetchall())
     assert rows == {"households": 3902.0, "near_poor_household_rate": 145.0}
     conn.close()
+    # An area typed the Vietnamese way is saved as the number it says, beside the approved figure it
+    # would replace (58,3 ha from the 6-month report), which stays on the maps until approval.
+    area = _form(editor, "03390", {"aquaculture_area_ha": "3.902,9"}, theme="agriculture")
+    assert area.status_code == 303
+    conn = store.connect(db_path, readonly=True)
+    assert conn.execute("SELECT value, measure_unit, state FROM entries WHERE indicator_code='aquaculture_area_ha'"
+                        ).fetchone()[:] == (3902.9, "ha", "draft")
+    assert conn.execute("SELECT value FROM observations WHERE unit_code='03390' AND indicator_code="
+                        "'aquaculture_area_ha' AND period='2025H1'").fetchone()[0] == 58.3
+    conn.close()
+    form = editor.get("/entry/03390?period=2025H1&theme=agriculture").get_data(as_text=True)
+    assert 'value="3.902,9"' in form and "bản nháp" in form
+
+
+def test_an_upload_over_the_size_cap_is_refused_before_it_is_read(db_path):
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True, "MAX_CONTENT_LENGTH": 4096})
+    _users(app)
+    client = app.test_client()
+    login(client, "bien_tap_binhlu")
+    before = store_bytes(db_path)
+    tok = token(client, "/upload")
+    resp = client.post("/upload", data={"csrf_token": tok, "file": (io.BytesIO(b"x" * 10_000), "lon.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 413 and "quá lớn" in resp.get_data(as_text=True)
+    assert store_bytes(db_path) == before
+
+
+def test_a_drafts_export_says_which_figures_are_not_approved(wapp):
+    editor = wapp.test_client()
+    login(editor, "bien_tap_binhlu")
+    _form(editor, "03390-B05", {"poor_households": "12"}, action="submit")
+    url = "/api/layers/units.csv?level=village&within=03390&indicator=poor_households&period=2025H1"
+    drafts = editor.get(url + "&drafts=1").get_data(as_text=True)
+    assert "poor_households__approval" in drafts.splitlines()[0] and "submitted" in drafts
+    public = wapp.test_client().get(url + "&drafts=1").get_data(as_text=True)
+    assert "approval" not in public and ",12.0," not in public and ",12," not in public
 
 
 def test_a_tenfold_jump_from_last_period_is_asked_about(wapp, db_path):

@@ -65,6 +65,7 @@ def install(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_guard)
+    app.after_request(_private)
     app.register_blueprint(bp)
     app.context_processor(lambda: {"current_user": g.get("user"), "can": can})
 
@@ -84,6 +85,16 @@ def _refuse(code: int, vi: str, en: str, headers: dict[str, str] | None = None):
     resp.status_code = code
     for k, v in (headers or {}).items():
         resp.headers[k] = v
+    return resp
+
+
+def _private(resp):
+    """What a logged-in user gets (their name, their drafts) is theirs: no shared cache keeps it."""
+    if request.endpoint in ("static", "bundles.bundle"):
+        return resp  # the same bytes for everyone, cached for good
+    if g.get("user") is not None:
+        resp.cache_control.private = True
+    resp.vary.add("Cookie")
     return resp
 
 

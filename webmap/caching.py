@@ -43,12 +43,13 @@ def last_modified() -> dt.datetime:
 def viewer() -> tuple[Any, ...]:
     """Who the page is built for: anonymous visitors share pages; a logged-in user's pages carry
     their name and, with drafts, their units, so they are never served to anyone else."""
-    from flask import g
+    from flask import g, session
 
     user = g.get("user")
     if user is None:
         return ()
-    return (user.id, bool(g.get("show_drafts")), tuple(g.get("drafts_roots") or ()))
+    # The session's CSRF secret too: a page cached for an earlier session would carry a dead token.
+    return (user.id, session.get("csrf_token"), bool(g.get("show_drafts")), tuple(g.get("drafts_roots") or ()))
 
 
 def drafts_key() -> tuple[str, ...] | None:
