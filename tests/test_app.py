@@ -142,6 +142,25 @@ def test_security_headers_on_pages_files_and_errors(client):
         assert resp.headers["X-Content-Type-Options"] == "nosniff" and resp.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_only_the_scripts_the_server_wrote_may_run(client):
+    """Script sources are the site's files and the hash of each inline block of this very page."""
+    import gzip
+    import re
+
+    from webmap import security
+
+    for url in ("/", "/unit/03390", "/login", "/map/tourism?unit=03390"):
+        for encoding in ("gzip", "identity"):  # the cached page's gzip copy carries the same policy
+            resp = client.get(url, headers={"Accept-Encoding": encoding})
+            script_src = re.search(r"script-src ([^;]*)", resp.headers["Content-Security-Policy"]).group(1)
+            assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, url
+            page = resp.get_data()
+            if resp.headers.get("Content-Encoding") == "gzip":
+                page = gzip.decompress(page)
+            assert set(script_src.split()) == {"'self'", *security.script_hashes(page)}, url
+            assert b" onchange=" not in page and b"javascript:" not in page
+
+
 def test_healthz_shows_no_file_path_to_a_visitor_from_elsewhere(client, db_path):
     remote = client.get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.7"})
     body = remote.get_json()

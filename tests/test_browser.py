@@ -196,3 +196,18 @@ def test_pages_work_under_their_own_content_security_policy(app, path):
         page.wait_for_load_state("networkidle")
     assert traffic.console_errors == [], traffic.console_errors
     assert traffic.foreign_hosts() == set()
+
+
+def test_a_script_the_server_did_not_write_is_refused_and_the_controls_still_work(app):
+    with live_server(app) as base, browser_page(bypass_csp=False) as (page, traffic):
+        page.goto(base + "/map/poverty")
+        page.wait_for_selector("path.unit")
+        try:  # an injected inline script: not among the page's hashes
+            page.add_script_tag(content="window.__injected = 1;")
+        except Exception:  # noqa: BLE001 - Playwright reports the refused tag as an error
+            pass
+        assert page.evaluate("() => window.__injected") is None
+        assert any("Content Security Policy" in e for e in traffic.console_errors)
+        with page.expect_navigation():  # the colour select submits its form (forms.js, no inline handler)
+            page.select_option("#colour", "status")
+        assert "colour=status" in page.url

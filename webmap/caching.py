@@ -98,11 +98,15 @@ class Body:
 
     data: bytes
     gzipped: bytes = field(repr=False)
+    script_hashes: tuple[str, ...] = ()  # of its inline scripts, for the page's CSP (webmap.security)
 
     @classmethod
     def of(cls, data: str | bytes) -> Body:
+        from webmap import security
+
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        return cls(raw, gzip.compress(raw, 6, mtime=0))
+        hashes = security.script_hashes(raw) if raw[:15].lower().startswith(b"<!doctype html") else ()
+        return cls(raw, gzip.compress(raw, 6, mtime=0), hashes)
 
 
 def body_response(body: Body, mimetype: str, *parts: Any) -> Response:
@@ -111,6 +115,11 @@ def body_response(body: Body, mimetype: str, *parts: Any) -> Response:
     resp = current_app.response_class(body.gzipped if gz else body.data, mimetype=mimetype)
     if gz:
         resp.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves encoded bodies alone
+    if mimetype == "text/html":
+        from webmap import security
+
+        resp.headers["Content-Security-Policy"] = security.policy(
+            current_app.config.get("WEBMAP_ONLINE_BASEMAP", False), body.script_hashes)
     resp.vary.add("Accept-Encoding")
     return conditional(resp, *parts, variant=":gzip" if gz else "")
 

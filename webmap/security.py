@@ -1,27 +1,50 @@
 """Response headers every page and file gets, and what an anonymous visitor may learn of the server.
 
-Why ``'unsafe-inline'`` in the script and style sources still: folium writes each map as inline
-script and style blocks; the policy already stops any script, style, image or connection from
-another origin (a name in the data cannot make a page load or send anything elsewhere), framing by
-other sites, and plugins.  Nonces for folium's blocks are the next step, with accounts (#16).
+Why hashes and not nonces for scripts: folium writes each map as inline script blocks, and map
+pages are built once per data version and served to everyone from a cache, so a per-response
+nonce would mean rebuilding or rewriting the page; the SHA-256 of each inline block is computed
+once with the page (``caching.Body``) and named in the policy, so only the scripts the server
+wrote run (a ``<script>`` smuggled in through a name in the data would not match).  No inline
+event handler or ``javascript:`` URL is allowed at all.  Styles keep ``'unsafe-inline'``: folium and
+Leaflet set ``style`` attributes everywhere, and a style cannot run code.
 """
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import re
 
 from flask import Flask, Response, current_app, request
 
 OSM_TILES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
 
-def policy(online_basemap: bool) -> str:
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def script_hashes(html: bytes) -> tuple[str, ...]:
+    """The CSP source of every inline script block of a page, in order."""
+    return tuple(dict.fromkeys(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(html)))
+
+
+def policy(online_basemap: bool, hashes: tuple[str, ...] = ()) -> str:
     img = "'self' data: blob:" + (f" {OSM_TILES}" if online_basemap else "")
-    return ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    scripts = " ".join(("'self'", *hashes))
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
             f"img-src {img}; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
             "form-action 'self'; frame-ancestors 'self'")
 
 
 def add_headers(resp: Response) -> Response:
-    resp.headers.setdefault("Content-Security-Policy", policy(current_app.config.get("WEBMAP_ONLINE_BASEMAP", False)))
+    if "Content-Security-Policy" not in resp.headers:  # a cached page brings its own (caching.body_response)
+        hashes = ()
+        if resp.mimetype == "text/html" and not resp.direct_passthrough and not resp.content_encoding:
+            hashes = script_hashes(resp.get_data())
+        resp.headers["Content-Security-Policy"] = policy(current_app.config.get("WEBMAP_ONLINE_BASEMAP", False),
+                                                         hashes)
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "same-origin")
     resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
