@@ -65,6 +65,7 @@ bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench
 	$(BIN)/python scripts/bench_figures.py
 	$(BIN)/python scripts/bench_exports.py
 	$(BIN)/python scripts/bench_server.py
+	$(BIN)/python scripts/bench_workflow.py
 	$(BIN)/python scripts/bench_national.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates

@@ -8,6 +8,8 @@
 3. Draw in Debian Chromium (median of runs): the same pages beside the plain folium page.
 4. OGC API items throughput under ``wrk -c 64`` on gunicorn, with and without gzip, with its errors.
 5. Exports of all communes (GeoPackage, GeoJSON) as ``webmap export`` beside ``ogr2ogr``.
+6. The data workflow (``scripts/bench_workflow.py``): Thanh Hóa's village page with drafts beside
+   without, an approval beside plain inserts, the upload preview beside the CLI's dry run.
 
 No assertions: read the ratios.  ``python scripts/bench_national.py [--runs 5] [--no-villages]``
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts import bench_server, import_national  # noqa: E402
+from scripts import bench_server, bench_workflow, import_national  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 LAYER = SHARED / "data/raw/vietnamese-provinces-database/national/vn_admin_2025.gpkg"
@@ -314,6 +316,9 @@ def main() -> int:
         draws(store_path, built, args.runs)
         throughput(store_path)
         exports(store_path, tmp)
+        if not args.no_villages:
+            print("6. Data workflow (an open entry for every village; baselines: the same without the workflow)")
+            bench_workflow.run(store_path, "38", None)
     return 0
 
 

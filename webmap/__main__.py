@@ -310,8 +310,9 @@ def _import_codes(args: argparse.Namespace) -> int:
 def _imports_list(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store(), readonly=True)
     for row in imports.listing(conn):
-        print(f"{row['id']:>4}  {row['created_at']}  {row['kind']:<11} {row['status']:<8} {row['file_name']}  "
-              f"{row['counts']}  sha256:{row['file_sha256'][:12]}")
+        who = row["user_name"] or ("dòng lệnh" if args.lang == "vi" else "command line")
+        print(f"{row['id']:>4}  {row['created_at']}  {row['kind']:<11} {row['status']:<8} {who:<16} "
+              f"{row['file_name']}  {row['counts']}  sha256:{row['file_sha256'][:12]}")
     return 0
 
 
