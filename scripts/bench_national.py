@@ -301,6 +301,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-villages", action="store_true")
+    parser.add_argument("--only-workflow", action="store_true", help="the imports, then section 6 only")
     args = parser.parse_args()
     if not LAYER.exists():
         print(f"national bench skipped: {LAYER} not found")
@@ -311,6 +312,10 @@ def main() -> int:
         print("National bench (2025: 34 provinces, 3,321 communes" + ("" if args.no_villages else
               ", 69,741 illustrative villages") + f"; {os.cpu_count()} cores)")
         imports(store_path, tmp, not args.no_villages)
+        if args.only_workflow:
+            print("6. Data workflow (an open entry for every village; baselines: the same without the workflow)")
+            bench_workflow.run(store_path, "38", None)
+            return 0
         commune = None if args.no_villages else "03390"
         built = pages(store_path, tmp, commune)
         draws(store_path, built, args.runs)

@@ -486,3 +486,17 @@ def test_an_admin_replaces_a_boundary_from_the_browser_and_undoes_it(wapp, db_pa
     import_id = re.search(r'data-id="(\d+)"', history).group(1)
     assert admin.post(f"/imports/{import_id}/undo", data={"csrf_token": token(admin, "/imports")}).status_code == 303
     assert dump(db_path) == before
+
+
+def test_the_jump_factor_is_the_operators_to_set(db_path):
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True, "WEBMAP_JUMP_FACTOR": 1.5})
+    _users(app)
+    with sqlite3.connect(db_path) as c:
+        c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, scope,"
+                  " source_doc, dataset_id) VALUES ('03390','2025','poor_households','2024','actual',400,'unit',"
+                  " 'bao_cao_2024.docx','plan-docs')")
+    editor = app.test_client()
+    login(editor, "bien_tap_binhlu")
+    asked = _form(editor, "03390", {"poor_households": "700"})
+    assert asked.status_code == 422 and "gấp 1,8 lần kỳ trước (400)" in asked.get_data(as_text=True)
+    assert _form(editor, "03390", {"poor_households": "500"}).status_code == 303

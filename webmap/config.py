@@ -34,6 +34,8 @@ def defaults() -> dict[str, Any]:
         "WEBMAP_PROXY_HOPS": int(os.environ.get("WEBMAP_PROXY_HOPS", "0")),
         # Accounts live beside the store unless told otherwise (never inside it: see webmap.accounts).
         **({"WEBMAP_ACCOUNTS_DB": os.environ["WEBMAP_ACCOUNTS_DB"]} if os.environ.get("WEBMAP_ACCOUNTS_DB") else {}),
+        # The entry form asks about a figure this many times last period's (or that fraction of it).
+        "WEBMAP_JUMP_FACTOR": float(os.environ.get("WEBMAP_JUMP_FACTOR", "5")),
         # Reading maps is open to all unless the operator makes the site private.
         "WEBMAP_LOGIN_REQUIRED": os.environ.get("WEBMAP_LOGIN_REQUIRED", "0") == "1",
     }

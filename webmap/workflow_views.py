@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from geodata import entry_checks, entry_form, periods, store, workflow
@@ -33,6 +33,11 @@ def action_label(action: str) -> str:
     return en if lang() == "en" else vi
 
 
+def _jump() -> float:
+    factor = float(current_app.config.get("WEBMAP_JUMP_FACTOR") or entry_checks.JUMP_FACTOR)
+    return factor if factor > 1 else entry_checks.JUMP_FACTOR
+
+
 def _unit_or_404(code: str) -> dict[str, Any]:
     unit = store.get_unit(db.conn(), code[:40])
     if unit is None:
@@ -52,7 +57,7 @@ def _entry_context(unit: dict[str, Any], period: str, theme: str, checked: dict[
                    saved: int | None = None) -> dict[str, Any]:
     rows = entry_form.rows(db.conn(), unit["code"], period, theme)
     return {"unit": unit, "period": period, "theme": theme, "rows": rows, "checked": checked or {}, "saved": saved,
-            "themes": CATALOGUE_THEMES, "state_label": state_label, "jump_factor": entry_checks.JUMP_FACTOR,
+            "themes": CATALOGUE_THEMES, "state_label": state_label, "jump_factor": _jump(),
             "count_units": entry_checks.COUNT_UNITS, "percent_units": entry_checks.PERCENT_UNITS,
             "msg_pct": gettext("vượt 100 %: kiểm tra lại"),
             "periods": [period] + [p for p in ("2025H1", "2025", "2025H2", "2026H1", "2026") if p != period]}
@@ -83,7 +88,7 @@ def entry_save(code: str):
     for r in rows:
         text = (request.form.get(f"value_{r['code']}") or "")[:40]
         last = (r["last"] or {}).get("value")
-        c = entry_checks.check(text, r["measure_unit"], last,
+        c = entry_checks.check(text, r["measure_unit"], last, jump_factor=_jump(),
                                count=(r["measure_unit"] or "") in entry_checks.COUNT_UNITS)
         checked[r["code"]] = c
         if c.errors or (c.warnings and request.form.get(f"confirm_{r['code']}") != "1"):
