@@ -336,11 +336,16 @@ def test_a_drafts_export_says_which_figures_are_not_approved(wapp):
     assert "approval" not in public and ",12.0," not in public and ",12," not in public
 
 
-def test_a_tenfold_jump_from_last_period_is_asked_about(wapp, db_path):
-    with sqlite3.connect(db_path) as c:  # last period's figure: 400 poor households in 2024
+def _last_period_400(db_path: Path) -> None:
+    """Last period's figure: 400 poor households in 2024."""
+    with sqlite3.connect(db_path) as c:
         c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, scope,"
                   " source_doc, dataset_id) VALUES ('03390','2025','poor_households','2024','actual',400,'unit',"
                   " 'bao_cao_2024.docx','plan-docs')")
+
+
+def test_a_tenfold_jump_from_last_period_is_asked_about(wapp, db_path):
+    _last_period_400(db_path)
     editor = wapp.test_client()
     login(editor, "bien_tap_binhlu")
     jump = _form(editor, "03390", {"poor_households": "4.000"})
@@ -491,10 +496,7 @@ def test_an_admin_replaces_a_boundary_from_the_browser_and_undoes_it(wapp, db_pa
 def test_the_jump_factor_is_the_operators_to_set(db_path):
     app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True, "WEBMAP_JUMP_FACTOR": 1.5})
     _users(app)
-    with sqlite3.connect(db_path) as c:
-        c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, scope,"
-                  " source_doc, dataset_id) VALUES ('03390','2025','poor_households','2024','actual',400,'unit',"
-                  " 'bao_cao_2024.docx','plan-docs')")
+    _last_period_400(db_path)
     editor = app.test_client()
     login(editor, "bien_tap_binhlu")
     asked = _form(editor, "03390", {"poor_households": "700"})
