@@ -69,22 +69,37 @@ def etag_for(*parts: Any) -> str:
 COMPRESSED_SUFFIXES = ("", ":gzip", ":br", ":deflate", ":zstd")  # Flask-Compress tags its variants
 
 
+# Headers that describe the body itself: a 304 has none, so it must not carry them (the browser
+# keeps those of the copy it holds).  Every other header of the 200 goes on the 304.
+_BODY_HEADERS = frozenset({"content-length", "content-encoding", "content-type", "content-range",
+                           "content-md5", "transfer-encoding"})
+
+
 def conditional(resp: Response, *parts: Any, variant: str = "") -> Response:
     """Add ETag/Last-Modified and turn a matching revalidation into 304.
 
     A client that got the gzip variant revalidates with ``"<etag>:gzip"``; that
     matches too, and the 304 echoes the tag the client holds.
+
+    Why the 304 carries the 200's headers: a browser updates the headers of its cached copy
+    with those of the 304 (RFC 9111, 4.3.4), Content-Security-Policy included.  A 304 with a
+    policy that lacks the page's script hashes made every revisited map page draw nothing.
     """
+    from webmap import security
+
     etag = etag_for(*parts)
     resp.set_etag(etag + variant)
     resp.last_modified = last_modified()
     resp.cache_control.no_cache = True  # always revalidate: cheap, and never stale after an import
+    security.add_headers(resp)  # the policy of the full answer, hashes from its body, before any 304
     for suffix in COMPRESSED_SUFFIXES:
         if request.if_none_match.contains(etag + suffix):
             not_modified = Response(status=304)
+            not_modified.headers.clear()
+            for key, value in resp.headers.items():
+                if key.lower() not in _BODY_HEADERS:
+                    not_modified.headers.add(key, value)
             not_modified.set_etag(etag + suffix)
-            not_modified.last_modified = resp.last_modified
-            not_modified.cache_control.no_cache = True
             return not_modified
     return resp.make_conditional(request)
 
