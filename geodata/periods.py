@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PERIOD = re.compile(r"^(?P<start>[0-9]{4})(?:(?P<part>[HQ][1-4])|-(?P<end>[0-9]{4}))?$")
+_PERIOD = re.compile(r"^(?P<start>[0-9]{4})(?:(?P<part>H[12]|Q[1-4])|-(?P<end>[0-9]{4}))?$")
 _FRACTION = {"H1": 0.5, "H2": 1.0, "Q1": 0.25, "Q2": 0.5, "Q3": 0.75, "Q4": 1.0}
 
 
