@@ -26,7 +26,7 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import names, progress, schema, sources, spreadsheet, store, workflow
+from geodata import names, polygons, progress, schema, sources, spreadsheet, store, workflow
 from geodata.errors import BilingualError
 
 FORMATS = {
@@ -262,6 +262,10 @@ def write(
     elif fmt == "xlsx":
         data = spreadsheet.workbook(conn, _table(frame), layer, lang=lang, period=period)
     else:
+        if frame.geometry.notna().any() and frame.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+            # One geometry type per layer (a sliver made Hua Bum a GeometryCollection in GeoJSON and KML,
+            # "Unknown (any)" in QGIS); slivers are measured in degrees, before any reprojection.
+            frame = frame.set_geometry([polygons.as_multipolygon(g)[0] for g in frame.geometry], crs=frame.crs)
         target = _target_crs(frame, fmt, crs, conn)
         if target is not None:
             frame = frame.to_crs(target)
@@ -279,7 +283,9 @@ def _gdal(frame: gpd.GeoDataFrame, fmt: str, layer: str, notes: list[str]) -> by
             return path.read_bytes()
         if fmt == "gpkg":
             path = tmpdir / f"{layer}.gpkg"
-            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+            # GeoPackage 1.2: GDAL 3.6 (Debian 12, QGIS 3.22 of many offices) warns that 1.4 "may only
+            # be partially supported"; nothing here needs what 1.3/1.4 added.
+            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", dataset_options={"VERSION": "1.2"})
             return path.read_bytes()
         if fmt == "kml":
             out = frame.to_crs("EPSG:4326").copy()

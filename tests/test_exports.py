@@ -255,3 +255,23 @@ def test_xlsx_is_for_reading_vietnamese_headers_words_widths_frozen_header_and_f
         "/api/layers/units.xlsx?within=12&indicator=tourist_arrivals&period=2025H1&lang=en").data))["Data"]
     assert [c.value for c in english[1]][:2] == ["Period", "Code with vintage"]
     assert next(english.iter_rows(min_row=2, values_only=True))[0] == "first half of 2025"
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "kml", "gpkg"])
+def test_one_geometry_type_per_layer_as_ogrinfo_reads_it(client, tmp_path, fmt):
+    """Xã Hua Bum (03460) carried a sliver that GDAL wrote as a GeometryCollection: "Unknown (any)"."""
+    import subprocess
+
+    data = client.get(f"/api/layers/units.{fmt}?level=commune&within=12").data
+    path = tmp_path / f"units.{fmt}"
+    path.write_bytes(data)
+    run = subprocess.run(["ogrinfo", "-al", "-q", str(path)], capture_output=True, text=True, check=True)
+    kinds = {line.strip().split(" ")[0] for line in run.stdout.splitlines()
+             if line.strip().split(" ")[0] in ("MULTIPOLYGON", "POLYGON", "GEOMETRYCOLLECTION", "LINESTRING", "POINT")}
+    assert kinds == {"MULTIPOLYGON"}, kinds
+    summary = subprocess.run(["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True)
+    if fmt != "kml":  # a KML layer declares no type: every feature above is checked instead
+        assert "Geometry: Multi Polygon" in summary.stdout
+    assert "Warning" not in summary.stderr + summary.stdout  # GDAL 3.6 read GeoPackage 1.4 with a warning
+    if fmt == "gpkg":
+        assert data[68:72] == b"GPKG" and data[60:64] == (10200).to_bytes(4, "big")  # GeoPackage 1.2
