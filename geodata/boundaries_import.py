@@ -24,10 +24,18 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 
 from geodata import crs as vncrs
-from geodata import imports, names, schema, store
+from geodata import imports, names, polygons, schema, store
 from geodata.imports import ImportRefused, problem
 
 MAX_BYTES = 200 * 1024 * 1024
+# What an archive may inflate to, read from its directory before a byte is decompressed: a 1 MB
+# zip that inflated to 1.1 GB was read in full on every preview and apply.  Shapefiles compress
+# 2-10 times; a member over 100 times smaller than its content is a bomb, not a map.
+MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+MAX_RATIO = 100
+# A feature with more vertices than this is not a boundary a commune office draws (the national
+# file's largest commune has about 60,000); a 1e6-vertex polygon left a worker at 1.37 GB.
+MAX_VERTICES = 250_000
 CODE_FIELDS = ("code", "ma", "ma_dvhc", "maxa", "ma_xa", "wardcode", "madvhc")
 NAME_FIELDS = ("full_name", "fullname", "name", "ten", "ten_xa", "tenxa", "ward")
 PARENT_FIELDS = ("parent_code", "parent", "ma_cha", "provincecode", "ma_huyen", "ma_tinh")
@@ -105,6 +113,7 @@ def _source_path(path: Path, opts: Options) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 members = zf.namelist()
+                _check_inflated(name, zf.infolist())
                 bad = zf.testzip()
         except (zipfile.BadZipFile, OSError, EOFError):
             raise ImportRefused(
@@ -163,6 +172,38 @@ def _source_path(path: Path, opts: Options) -> str:
     return name
 
 
+def _check_inflated(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    from geodata.numbers import written
+
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        mb, cap = total / 2**20, MAX_UNCOMPRESSED / 2**20
+        raise ImportRefused(name, [problem(
+            f"tệp nén giải nén ra {written(mb, 'vi', 0)} MB, quá giới hạn {written(cap, 'vi', 0)} MB",
+            f"the archive inflates to {written(mb, 'en', 0)} MB, over the {written(cap, 'en', 0)} MB limit")])
+    for i in infos:
+        ratio = i.file_size // max(i.compress_size, 1)
+        if i.file_size > 2**20 and ratio > MAX_RATIO:
+            raise ImportRefused(name, [problem(
+                f"'{i.filename}' trong tệp nén nở ra {written(ratio, 'vi', 0)} lần (tối đa {MAX_RATIO}):"
+                " không giống tệp bản đồ",
+                f"'{i.filename}' in the archive inflates {written(ratio, 'en', 0)} times (at most {MAX_RATIO}):"
+                " not a map file")])
+
+
+def _check_vertices(name: str, frame: gpd.GeoDataFrame) -> None:
+    from geodata.numbers import written
+
+    counts = shapely.get_num_coordinates(frame.geometry.values)
+    over = [(i, int(n)) for i, n in enumerate(counts, start=1) if n > MAX_VERTICES]
+    if over:
+        raise ImportRefused(name, [problem(
+            f"đối tượng có {written(n, 'vi', 0)} đỉnh, quá giới hạn {written(MAX_VERTICES, 'vi', 0)}:"
+            " hãy đơn giản hoá ranh giới trước",
+            f"the feature has {written(n, 'en', 0)} vertices, over the {written(MAX_VERTICES, 'en', 0)} limit:"
+            " simplify the boundary first", row=i) for i, n in over])
+
+
 def read_file(path: Path, opts: Options) -> gpd.GeoDataFrame:
     src = _source_path(path, opts)
     kwargs: dict[str, Any] = {}
@@ -198,6 +239,7 @@ def read_file(path: Path, opts: Options) -> gpd.GeoDataFrame:
         ) from None
     if len(frame) == 0:
         raise ImportRefused(str(path), [problem("tệp không có đối tượng nào", "the file has no features")])
+    _check_vertices(str(path), frame)
     return frame
 
 
@@ -350,8 +392,10 @@ def _check_geometries(
                 continue
             geom = repaired
             report.append({"row": i, "code": codes[i - 1], "action": "repaired", "detail": reason})
-        if geom is not None and geom.geom_type == "Polygon":
-            geom = shapely.MultiPolygon([geom])
+        geom, slivers = polygons.as_multipolygon(geom)
+        if slivers:
+            report.append({"row": i, "code": codes[i - 1], "action": "repaired",
+                           "detail": f"{slivers} sliver part(s) under 1 m² removed"})
         geoms.append(geom)
     return geoms, problems
 

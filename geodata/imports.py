@@ -26,8 +26,14 @@ class ImportRefused(Exception):
         super().__init__(f"{path}: {len(problems)} problem(s)")
         self.path, self.problems = path, problems
 
-    def lines(self, lang: str = "vi") -> list[str]:
-        """One line per problem: the same problem on many rows is one line naming the rows."""
+    def lines(self, lang: str = "vi", shown_as: str | None = None) -> list[str]:
+        """One line per problem: the same problem on many rows is one line naming the rows.
+
+        ``shown_as``: the file's name as its user knows it.  Every mention of the server's copy
+        (in our words and in GDAL's, ``/vsizip//srv/…/uploads/<token>/bomb.zip/a.shp``) becomes
+        that name: where the server keeps a file is nobody's business but the operator's."""
+        if shown_as is not None:
+            return [_hide_path(line, self.path, shown_as) for line in self.lines(lang)]
         grouped: dict[tuple[str, str, str | None], list[int]] = {}
         for p in self.problems:
             rows = grouped.setdefault((p["vi"], p["en"], p.get("field")), [])
@@ -44,6 +50,13 @@ class ImportRefused(Exception):
                 where += f", {'trường' if lang == 'vi' else 'field'} '{field}'"
             out.append(f"{where}: {vi if lang == 'vi' else en}")
         return out
+
+
+def _hide_path(line: str, path: str, shown_as: str) -> str:
+    folder = str(Path(path).parent)
+    line = line.replace("/vsizip/", "").replace("/vsigzip/", "")
+    line = line.replace(path, shown_as)
+    return line.replace(folder + "/", "").replace(folder, "")
 
 
 def _ranges(rows: list[int], most: int = 12) -> str:

@@ -111,6 +111,65 @@ def test_generated_boundary_files_import_or_are_refused_cleanly(work, features, 
         conn, path, boundaries_import.Options(level=level, crs=crs)))
 
 
+def test_an_archive_is_measured_before_it_is_inflated(work, monkeypatch):
+    import zipfile
+
+    d, _db = work
+    bomb = d / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.shp", b"\x00" * (20 * 2**20))  # 20 MB in about 20 KB
+    inflated = []
+    monkeypatch.setattr(zipfile.ZipFile, "testzip", lambda self: inflated.append(1))  # the full read
+    with pytest.raises(imports.ImportRefused) as refused:
+        boundaries_import.read_file(bomb, boundaries_import.Options(level="commune"))
+    assert inflated == []  # refused from the archive's directory, before any member was read
+    (line,) = refused.value.lines("vi", shown_as="bomb.zip")
+    assert line.startswith("bomb.zip: 'a.shp' trong tệp nén nở ra") and "(tối đa 100)" in line
+    monkeypatch.setattr(boundaries_import, "MAX_UNCOMPRESSED", 10 * 2**20)
+    big = d / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.shp", b"\x01" * (11 * 2**20))
+    with pytest.raises(imports.ImportRefused) as refused:
+        boundaries_import.read_file(big, boundaries_import.Options(level="commune"))
+    assert "giải nén ra 11 MB, quá giới hạn 10 MB" in refused.value.lines("vi")[0]
+
+
+def test_a_feature_of_too_many_vertices_is_refused_naming_it(work):
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    d, db = work
+    n = boundaries_import.MAX_VERTICES + 10
+    angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    ring = np.column_stack([103.4 + 0.05 * np.cos(angle), 22.3 + 0.05 * np.sin(angle)])
+    frame = gpd.GeoDataFrame({"code": ["03390", "03394"], "name": ["Xã Bình Lư", "Xã Bản Bo"]},
+                             geometry=[shapely.box(103.0, 22.0, 103.1, 22.1), shapely.Polygon(ring)], crs=4326)
+    path = d / "dense.gpkg"
+    frame.to_file(path, driver="GPKG")
+    before = _sha(db)
+    conn = store.connect(db)
+    try:
+        with pytest.raises(imports.ImportRefused) as refused:
+            boundaries_import.import_boundaries(conn, path, boundaries_import.Options(level="commune"))
+    finally:
+        conn.close()
+    (line,) = refused.value.lines("vi")
+    assert "đối tượng/dòng 2" in line and f"{n + 1:,}".replace(",", ".") in line and "250.000" in line
+    assert _sha(db) == before
+
+
+def test_a_refusal_names_the_users_file_never_the_servers_path(tmp_path):
+    folder = tmp_path / "uploads" / "a1b2c3"
+    folder.mkdir(parents=True)
+    path = folder / "xa.zip"
+    exc = imports.ImportRefused(str(path), [imports.problem(
+        f"GDAL không đọc được tệp: /vsizip/{path}/a.shp: not recognized", "GDAL cannot read the file")])
+    (line,) = exc.lines("vi", shown_as="xa.zip")
+    assert line == "xa.zip: GDAL không đọc được tệp: xa.zip/a.shp: not recognized"
+    assert str(tmp_path) not in line
+
+
 def test_a_zip_bomb_like_and_a_binary_file_are_refused(work):
     d, db = work
     import zipfile

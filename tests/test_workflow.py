@@ -451,6 +451,8 @@ def test_every_bad_file_of_the_corpus_is_refused_in_the_browser_with_its_reason_
         assert preview.status_code == 200 and "Traceback" not in page
         assert name in page and ('class="problems"' in page or 'class="unmatched"' in page
                                  or 'class="suggestions"' in page)
+        server_dir = str(Path(str(db_path)).parent)
+        assert server_dir not in page and "/vsizip" not in page and "/uploads/" not in page  # the user's name only
         tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         applied = admin.post(sent.headers["Location"] + "/apply", data={"csrf_token": tok})
         assert applied.status_code == 400, name  # nothing is skipped unless asked: the file is refused whole

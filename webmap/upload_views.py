@@ -87,7 +87,7 @@ def _boundary_options(meta: dict[str, Any], *, dry: bool) -> boundaries_import.O
 
 def _refused(exc: imports.ImportRefused, name: str) -> list[str]:
     # The saved file's path is the server's business: the user knows the file by its name.
-    return [line.replace(exc.path, name, 1) for line in exc.lines(lang())]
+    return exc.lines(lang(), shown_as=name)
 
 
 _RULES = {"exact": ("đúng tên", "exact"), "code": ("đúng mã", "code"),
