@@ -21,7 +21,7 @@ from geodata import aggregate, consistency, periods, store
 from geodata.periods import Period
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "deteriorating", "in_progress", "not_achieved",
-            "no_data")
+            "needs_baseline", "no_target", "no_data")
 STATUS_LABELS = {
     "achieved": ("Đã đạt", "Achieved"),
     "on_track": ("Đúng tiến độ", "On track"),
@@ -30,8 +30,13 @@ STATUS_LABELS = {
     "deteriorating": ("Đang xấu đi", "Deteriorating"),
     "in_progress": ("Đang thực hiện (kỳ chưa hết năm)", "In progress (part of the year)"),
     "not_achieved": ("Chưa đạt", "Not achieved yet"),
-    "no_data": ("Không đủ số liệu", "No data"),
+    # Three ways of "cannot judge", each saying what is missing: "Không đủ số liệu" stood beside
+    # real numbers (Quy mô dân số 18.072 người) when what was missing was a target.
+    "needs_baseline": ("Cần số liệu kỳ gốc", "Needs a base-period figure"),
+    "no_target": ("Chưa có chỉ tiêu", "No target set"),
+    "no_data": ("Chưa có số liệu kỳ này", "No figure for this period"),
 }
+UNJUDGED = ("needs_baseline", "no_target", "no_data")  # statuses that are not a judgement
 LEVEL_SHAPES = ("at_least", "at_most", "exactly")
 TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "at_least": ("tối thiểu", "at least"),
@@ -44,7 +49,7 @@ TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "plan": ("kế hoạch", "plan"),  # a plan row without a shape of its own
 }
 SEVERITY = ("deteriorating", "off_track", "at_risk", "not_achieved", "in_progress", "on_track", "achieved",
-            "no_data")
+            "needs_baseline", "no_target", "no_data")
 
 
 class UnknownCode(LookupError):
@@ -113,10 +118,11 @@ def applicable_targets(
 
 
 def annual_plan(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, year: int) -> dict[str, Any] | None:
-    """The full-year plan a part-year actual is measured against (a plan row, else a level target)."""
+    """The full-year plan a part-year actual is measured against (a plan row, else a level target).
+    "Duy trì 100 %" for the year counts: a half-year at 100 % is keeping it, not "no data"."""
     for kind in ("plan", "target"):
         for o in _targets_of(conn, unit["code"], unit["vintage"], indicator, kind):
-            if o["period"] == str(year) and (o["target_type"] in (*LEVEL_SHAPES, None)):
+            if o["period"] == str(year) and (o["target_type"] in (*LEVEL_SHAPES, "maintain", None)):
                 return o
     return None
 
@@ -223,7 +229,7 @@ def _change_target(actual: float, a_period: Period, target: dict[str, Any], seri
     elif target["target_type"] == "annual_change":
         earlier = earlier[-1:]  # the change from the previous reported year
     if not earlier:
-        out["status"] = "no_data"
+        out["status"] = "needs_baseline"
         out["reason"] = "needs a value from an earlier year to measure the change"
         return out
     base = earlier[-1] if target["target_type"] == "annual_change" else earlier[0]
@@ -369,6 +375,14 @@ def evaluate(
         if plan is not None:
             evaluations.append({**_against_plan(plan, actual_value, th, missed="off_track"),
                                 "comparison": "year_vs_annual_plan"})
+    if not evaluations and scope == "unit":
+        # A plan the document gives no year for (Thác Tình: "dự kiến di dời 36 hộ", the project still
+        # being prepared) applies to whatever period is asked, and says it has no year.
+        undated = next((o for o in _targets_of(conn, unit["code"], unit["vintage"], indicator, "plan")
+                        if o["period"] is None), None)
+        if undated is not None:
+            evaluations.append({**_against_plan(undated, actual_value, th, missed="not_achieved"),
+                                "comparison": "plan_without_year"})
     for e in evaluations:
         shape = e["target_type"] or ("plan" if (e["target"] or {}).get("kind") == "plan" else "")
         vi, en = TARGET_TYPE_LABELS.get(shape, (shape, shape))
@@ -376,13 +390,14 @@ def evaluate(
     result["evaluations"] = evaluations
     # The headline is the least favourable judgement among the targets that apply: a
     # commune that meets "below 10% by 2030" but misses "-3 pp a year" is shown off track.
-    assessed = [e for e in evaluations if e.get("status") != "no_data"]
+    assessed = [e for e in evaluations if e.get("status") not in UNJUDGED]
+    waiting = [e for e in evaluations if e.get("status") == "needs_baseline"]
     first = min(assessed, key=lambda e: SEVERITY.index(e["status"])) if assessed else (
-        evaluations[0] if evaluations else {"status": "no_data"})
+        waiting[0] if waiting else evaluations[0] if evaluations else {"status": "no_data"})
     result["status"] = first.get("status") or "no_data"
     if not evaluations:
         result["reason"] = "no target or plan applies to this unit and period"
-        result["status"] = "no_data"
+        result["status"] = "no_target" if actual_value is not None else "no_data"
     for key in ("pct_of_target", "pct_of_plan", "gap", "required_now", "years_to_target"):
         result[key] = first.get(key)
     result.setdefault("reason", first.get("reason"))

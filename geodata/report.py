@@ -79,7 +79,7 @@ class Report:
 DEFAULT_RANKED = ("poor_household_rate", "hardened_commune_roads_pct", "grid_electricity_pct", "clean_water_pop_pct",
                   "tourist_arrivals", "resettlement_households")
 _RANK_ORDER = ("achieved", "on_track", "in_progress", "not_achieved", "at_risk", "off_track", "deteriorating",
-               "no_data")
+               "needs_baseline", "no_target", "no_data")
 
 
 def _ranking(conn: sqlite3.Connection, unit: dict[str, Any], indicator: str, period: str, lang: str) -> Ranking | None:

@@ -34,7 +34,9 @@ STATUS_WORDS = {  # how a status reads inside a sentence
     "not_achieved": ("chưa đạt", "not achieved yet"),
     "off_track": ("chậm tiến độ", "off track"),
     "deteriorating": ("đang xấu đi", "deteriorating"),
-    "no_data": ("chưa đủ số liệu để đánh giá", "not enough data to judge"),
+    "needs_baseline": ("cần số liệu kỳ gốc để đánh giá", "needs a base-period figure to judge"),
+    "no_target": ("chưa có chỉ tiêu để so sánh", "no target to compare with"),
+    "no_data": ("chưa có số liệu kỳ này", "no figure for this period"),
 }
 TEXT = {
     "vi": {
