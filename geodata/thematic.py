@@ -62,6 +62,25 @@ def periods(conn: sqlite3.Connection, indicator: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def unit_periods(conn: sqlite3.Connection, indicator: str, code: str, vintage: str = "2025") -> list[str]:
+    """Periods in which ``code`` itself has a unit-wide figure of ``indicator``, latest first:
+    what the unit's own theme map opens on when its children have none."""
+    rows = conn.execute(
+        "SELECT DISTINCT period FROM observations WHERE indicator_code=? AND unit_code=? AND unit_vintage=?"
+        " AND period IS NOT NULL AND scope='unit' AND kind IN ('actual','baseline') AND value IS NOT NULL"
+        " AND period NOT LIKE '%-%'", (indicator, code, vintage))
+    return sorted((r[0] for r in rows), key=_period_order)
+
+
+def has_figures_below(conn: sqlite3.Connection, indicator: str, code: str, vintage: str = "2025") -> bool:
+    """Whether a unit or one of its children has a unit-wide figure of ``indicator`` (any period)."""
+    return conn.execute(
+        "SELECT 1 FROM observations o JOIN units u ON u.code=o.unit_code AND u.vintage=o.unit_vintage"
+        " WHERE o.indicator_code=? AND o.unit_vintage=? AND (u.code=? OR u.parent_code=?)"
+        " AND o.scope='unit' AND o.kind IN ('actual','baseline') AND o.value IS NOT NULL AND o.illustrative=0"
+        " LIMIT 1", (indicator, vintage, code, code)).fetchone() is not None
+
+
 def figure_pages(conn: sqlite3.Connection, indicator: str, vintage: str = "2025") -> list[dict[str, Any]]:
     """Where the documents give figures of ``indicator``: the page (the parent whose map colours
     the unit; ``None`` for a province, drawn on the country page), the period, how many units

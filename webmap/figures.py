@@ -44,7 +44,8 @@ RC = {"pdf.fonttype": 42, "svg.fonttype": "path", "font.family": "DejaVu Sans"} 
 STATUS_STYLE = {
     "achieved": ("#1a1a1a", ""), "on_track": ("#737373", "//"), "in_progress": ("#a6a6a6", ".."),
     "at_risk": ("#d9d9d9", "xx"), "off_track": ("#ffffff", "XX"), "deteriorating": ("#ffffff", "oo"),
-    "not_achieved": ("#bfbfbf", "--"), "no_data": ("#f2f2f2", ""),
+    "not_achieved": ("#bfbfbf", "--"), "needs_baseline": ("#e6e6e6", "\\\\"),
+    "no_target": ("#fafafa", ""), "no_data": ("#f2f2f2", ""),
 }
 
 TEXT = {
@@ -370,7 +371,7 @@ def _legend(ax, scene: Scene, req: FigureRequest, colours, classes, lang: str) -
         for bound, colour, count in zip(classes.bounds, colours, classes.counts, strict=True):
             lo, hi = (_number(lower, lang, whole), _number(bound, lang, whole))
             handles.append(Patch(facecolor=colour, edgecolor="#555555", lw=0.5))  # counts: all classified units
-            labels.append(f"{lo} – {hi} ({count})")
+            labels.append(f"{hi} ({count})" if lo == hi else f"{lo} – {hi} ({count})")  # one value: no range
             lower = bound
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", lw=0.5))
         labels.append(f"{t['no_data']} ({classes.no_data})")

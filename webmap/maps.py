@@ -177,7 +177,7 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
          citation(actual.get("source"))),
         (gettext("Mục tiêu"), Markup("{} <span class='shape'>{} · {}</span>").format(
             number(target.get("value"), target.get("measure_unit")), ev["target_type_label"][lang()],
-            target.get("period")) if target else "–",
+            period_label(target.get("period")) or gettext("chưa ghi năm")) if target else "–",
          source_label(target.get("source")) + (f" · {gettext('kế thừa từ')} {ev['inherited_from']}"
                                                if ev.get("inherited_from") else ""),
          citation(target.get("source"))),
@@ -211,7 +211,7 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
         url_for("maps.unit_page", code=row["code"], lang=lang() if lang() != "vi" else None),
         gettext("Trang đơn vị"))]
     if layer.drill and row["code"] in layer.drill:
-        args = {**(layer.link_args or {}), "unit": row["code"]}
+        args = {**(layer.link_args or {}), "unit": row["code"], "children": "1"}
         links.append(Markup("<a class='drill' href='?{}'>{}</a>").format(
             "&".join(f"{k}={v}" for k, v in args.items() if v),
             gettext("Xem các xã") if row.get("level") == "province" else gettext("Xem các bản")))
@@ -246,9 +246,11 @@ def legend_html(title: str, classes: Classes | None, colours: Sequence[str], uni
     elif classes is not None:
         lower = classes.lower
         for bound, colour, count in zip(classes.bounds, colours, classes.counts, strict=True):
+            lo, hi = number(lower), number(bound)
+            span = hi if lo == hi else f"{lo} – {hi}"  # one value is a value, not "319.000 – 319.000"
             rows.append(Markup(
-                "<div class='legend-row'><i style='background:{c}'></i>{lo} – {hi} <span class='n'>({n})</span></div>"
-            ).format(c=colour, lo=number(lower), hi=number(bound), n=count))
+                "<div class='legend-row'><i style='background:{c}'></i>{s} <span class='n'>({n})</span></div>"
+            ).format(c=colour, s=span, n=count))
             lower = bound
         rows.append(Markup(
             "<div class='legend-row legend-nodata'><i style='background:{c}'></i>{label} <span class='n'>({n})</span>"

@@ -105,6 +105,28 @@ def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[g
     return units, outline
 
 
+def _real(e: dict[str, Any]) -> bool:
+    """An evaluation with a figure that is not illustrative."""
+    actual = e.get("actual") or {}
+    return bool(actual) and not (actual.get("source") or {}).get("illustrative") and not (
+        e.get("unit") or {}).get("illustrative")
+
+
+def _own_answer(conn, unit: dict[str, Any], indicator: str, period: str) -> bool:
+    """Whether the unit itself has a figure or a target/plan of ``indicator`` for ``period``
+    (Thác Tình's 36 households to move are a plan of Bình Lư, with no figure yet)."""
+    try:
+        e = progress.evaluate(conn, unit["code"], indicator, period)
+    except ValueError:
+        return False
+    return _real(e) or bool(e["evaluations"])
+
+
+def _siblings(conn, unit: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The unit and its neighbours under the same parent, at screen resolution."""
+    return store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
+
+
 def _opening(figures_at: list[dict[str, Any]], default_unit: str, prefer_default: bool) -> dict[str, Any] | None:
     """The page and period a map opens on when its address names no unit: the default unit's
     page if the documents give figures there, else the page with the most real figures (a
@@ -136,7 +158,7 @@ def _coarsen(frame: gpd.GeoDataFrame, zoom: int, lat: float) -> tuple[gpd.GeoDat
     return out, True
 
 
-def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame) -> _View:
+def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame, around: bool = False) -> _View:
     """The page's boundaries at one pixel of its opening zoom; finer ones follow on zoom-in."""
     if len(units) == 0 or units.geometry.isna().all():
         return _View(units, outline, None)
@@ -148,7 +170,8 @@ def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame) -> _View:
     if not (coarse_units or coarse_outline):
         return _View(units, outline, None)
     code = outline["code"].iloc[0] if len(outline) else units["code"].iloc[0]
-    return _View(units_view, outline_view, Refine(url=url_for("maps.screen_geometry", code=code), zoom=zoom))
+    return _View(units_view, outline_view, Refine(
+        url=url_for("maps.screen_geometry", code=code, around="1" if around else None), zoom=zoom))
 
 
 def render_map(theme: str | None, indicator_code: str, default_unit: str = "12", default_period: str | None = None):
@@ -175,30 +198,52 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     periods = _periods(conn, indicator_code) or [default_period or "2025"]
     with_values = thematic.periods(conn, indicator_code)  # periods that have actuals, not only targets
     here = next((f for f in figures_at if (f["page"] or COUNTRY["code"]) == unit["code"]), None)
+    own_periods = thematic.unit_periods(conn, indicator_code, unit["code"]) if unit["level"] != "country" else []
+    if here is None and own_periods and asked_unit is not None:  # the unit's own latest figure
+        here = {"period": own_periods[0]}
     period = asked_period or default_period or (here or opening or {}).get("period") or (with_values or periods)[-1]
     if period not in periods:
         periods = sorted({*periods, period})
-    colour_by = params.choice("colour", list(COLOUR_BY), "value")
+    colour_by = params.choice("colour", list(COLOUR_BY))
     scheme = params.choice("scheme", list(SCHEMES), "natural_breaks")
     level = params.choice("level", ["village"])
     units, outline = _page_units(conn, unit, level)
-    try:
-        if colour_by == "target":  # targets show without a value: every unit evaluated in full
-            evaluations = {c: progress.evaluate(conn, c, indicator_code, period) for c in units["code"]}
-        else:
-            evaluations = progress.evaluate_many(conn, list(units["code"]), indicator_code, period)
-    except ValueError:
-        abort(400)
+
+    def evaluate(frame: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+        try:
+            if colour_by == "target":  # targets show without a value: every unit evaluated in full
+                return {c: progress.evaluate(conn, c, indicator_code, period) for c in frame["code"]}
+            return progress.evaluate_many(conn, list(frame["code"]), indicator_code, period)
+        except ValueError:
+            abort(400)
+
+    evaluations = evaluate(units)
+    around = False
+    children_asked = params.choice("children", ["1"]) is not None  # a drill link: the units below, always
+    if not children_asked and unit["level"] in ("commune", "village") \
+            and not any(_real(e) for e in evaluations.values()) and _own_answer(conn, unit, indicator_code, period):
+        # The unit has the figure, its children do not, or only made-up ones (Bình Lư's 319.000 lượt,
+        # its 11 illustrative villages): show the unit among its neighbours, outlined, not an empty
+        # map or a demo figure in place of a real one.
+        units = _siblings(conn, unit)
+        outline = units[units["code"] == unit["code"]]
+        evaluations = evaluate(units)
+        around = True
+    if colour_by is None:
+        # Where are we against the target? Status whenever a target judges some unit; value otherwise.
+        judged = any(e["status"] not in progress.UNJUDGED for e in evaluations.values())
+        colour_by = "status" if judged else "value"
     drill = {r["parent_code"] for r in conn.execute(
         f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
         list(units["code"]))}
-    args = {"indicator": None if theme is None else indicator_code, "period": period, "colour": colour_by,
+    args = {"indicator": None if theme is None else indicator_code, "period": period,
+            "colour": params.choice("colour", list(COLOUR_BY)),
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
     drafts = bool(g.get("show_drafts"))
     if drafts:
         args["drafts"] = "1"
     popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"], "drafts": args.get("drafts")}
-    view = _view(units, outline)
+    view = _view(units, outline, around)
     layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
                   scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
@@ -272,9 +317,15 @@ def _figure_links(conn, figures_at: list[dict[str, Any]], indicator: str | None)
     return out
 
 
-def _theme_indicator(conn, theme: str) -> str:
-    """The theme's first indicator with a real figure somewhere (else its first): the one it opens on."""
+def _theme_indicator(conn, theme: str, unit: str | None = None) -> str:
+    """The theme's first indicator with a real figure somewhere (else its first): the one it opens on.
+    A unit's theme map opens on the first indicator the unit or its children have a figure of
+    (Bình Lư's poverty map on its 209 households given electricity support, not on a rate it lacks)."""
     codes = THEMES[theme]["indicators"]
+    if unit is not None:
+        for code in codes:
+            if thematic.has_figures_below(conn, code, unit):
+                return code
     for code in codes:
         if any(not f["illustrative"] for f in thematic.figure_pages(conn, code)):
             return code
@@ -315,7 +366,7 @@ def home():
 def theme_map(theme: str):
     if theme not in THEMES:
         abort(404)
-    code = params.indicator("indicator") or _theme_indicator(db.conn(), theme)
+    code = params.indicator("indicator") or _theme_indicator(db.conn(), theme, params.unit_code("unit"))
     if code not in THEMES[theme]["indicators"]:
         abort(404)
     return render_map(theme, code)
@@ -443,11 +494,17 @@ def screen_geometry(code: str):
     def plain(frame: gpd.GeoDataFrame) -> dict[str, Any]:
         return feature_collection(frame, [{"code": c} for c in frame["code"]])
 
+    around = params.choice("around", ["1"]) is not None  # the unit among its neighbours
+
     def build() -> caching.Body:
-        units, outline = _page_units(conn, unit)
+        if around:
+            units = _siblings(conn, unit)
+            outline = units[units["code"] == unit["code"]]
+        else:
+            units, outline = _page_units(conn, unit)
         return caching.Body.of(json.dumps({"code": code, "units": plain(units), "outline": plain(outline)},
                                           ensure_ascii=False, separators=(",", ":")))
-    return caching.body_response(_geometries.get_or_build(code, build), "application/json")
+    return caching.body_response(_geometries.get_or_build((code, around), build), "application/json")
 
 
 @bp.get("/api/search")
