@@ -234,9 +234,11 @@ def read_file(path: Path, opts: Options) -> gpd.GeoDataFrame:
     except ImportRefused:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, FieldError…
-        raise ImportRefused(
-            str(path), [problem(f"GDAL không đọc được tệp: {exc}", f"GDAL cannot read the file: {exc}")]
-        ) from None
+        # GDAL speaks English: its words go in the English line; the Vietnamese one says what it means.
+        raise ImportRefused(str(path), [problem(
+            "GDAL không đọc được tệp: không phải tệp bản đồ GDAL đọc được, hoặc tệp đã hỏng"
+            " (chi tiết ở dòng tiếng Anh)",
+            f"GDAL cannot read the file: {exc}")]) from None
     if len(frame) == 0:
         raise ImportRefused(str(path), [problem("tệp không có đối tượng nào", "the file has no features")])
     _check_vertices(str(path), frame)

@@ -35,6 +35,8 @@ FORMATS = {
     "shp": ("application/zip", "zip"),
     "kml": ("application/vnd.google-earth.kml+xml", "kml"),
     "csv": ("text/csv; charset=utf-8", "csv"),
+    # Excel with Vietnamese regional settings reads ';' between fields and ',' before decimals.
+    "csv-vn": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
 LAYERS = ("units", "crosswalk", "places")
@@ -53,6 +55,7 @@ class Export:
     mimetype: str
     features: int
     notes: list[str]
+    crs_tag: str | None = None  # "vn2000_103" when written in a VN-2000 zone: it goes in the file name
 
 
 # --- layers -------------------------------------------------------------------
@@ -79,8 +82,10 @@ def units_layer(
     indicators: Sequence[str] = (),
     period: str | None = None,
     vintage: str = "2025",
+    lang: str = "vi",
 ) -> gpd.GeoDataFrame:
-    """Units of ``level`` with, per indicator, value, target, % of target, status and sources."""
+    """Units of ``level`` with, per indicator, value, target, % of target, status (its code and
+    its words) and sources."""
     if level not in schema.LEVELS:
         raise ExportError(f"Cấp không hợp lệ: {level}", f"Unknown level: {level}")
     if len(indicators) > MAX_INDICATORS:
@@ -100,8 +105,8 @@ def units_layer(
     frame = frame.assign(source=[attribution.get(d, d) for d in frame["dataset_id"]]).drop(columns="dataset_id")
     drafts = workflow.drafts_shown(conn)  # a user allowed to see drafts asked for them: say which
     for code in indicators:
-        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "source",
-                                                      *(("approval",) if drafts else ()))}
+        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "status_label",
+                                                      "source", *(("approval",) if drafts else ()))}
         for unit in frame["code"]:
             e = progress.evaluate(conn, unit, code, period, vintage=vintage)
             ev = e["evaluations"][e["headline_target"]] if e.get("headline_target") is not None else {}
@@ -110,9 +115,11 @@ def units_layer(
             cols["target"].append((ev.get("target") or {}).get("value"))
             cols["pct_target"].append(e.get("pct_of_target"))
             cols["status"].append(e["status"])
+            cols["status_label"].append(progress.STATUS_LABELS[e["status"]][0 if lang == "vi" else 1])
             src = actual.get("source") or {}
-            cols["source"].append(sources.describe(src) if src.get("document") else
-                                  ("aggregated from children" if actual else None))
+            cols["source"].append(sources.describe(src, lang) if src.get("document") else (
+                ("tổng hợp từ đơn vị cấp dưới" if lang == "vi" else "aggregated from the units below")
+                if actual else None))
             if drafts:
                 cols["approval"].append(src.get("approval") or ("approved" if src.get("document") else None))
             if src.get("illustrative"):
@@ -161,7 +168,8 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.map(neutralise)
 
 
-SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "source": "src", "approval": "apr"}
+SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "status_label": "stl",
+                   "source": "src", "approval": "apr"}
 SHAPEFILE_BASE = {"vintage_code": "vint_code", "parent_code": "parent", "illustrative": "illustr"}
 
 
@@ -248,16 +256,18 @@ def write(
     mimetype, ext = FORMATS[fmt]
     notes: list[str] = []
     spatial = isinstance(frame, gpd.GeoDataFrame)
-    if fmt in ("csv", "xlsx") or not spatial:
-        if fmt not in ("csv", "xlsx", "geojson"):
+    if fmt in ("csv", "csv-vn", "xlsx") or not spatial:
+        if fmt not in ("csv", "csv-vn", "xlsx", "geojson"):
             raise ExportError("Lớp này không có hình học: xuất CSV hoặc XLSX",
                               "This layer has no geometry: export CSV or XLSX")
         if fmt == "geojson":
             frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), crs="EPSG:4326"))
             spatial = True
-    if fmt == "csv":
+    if fmt in ("csv", "csv-vn"):
         buf = io.StringIO()
-        _table(frame).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+        vn = fmt == "csv-vn"
+        _table(frame).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, sep=";" if vn else ",",
+                             decimal="," if vn else ".")
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     elif fmt == "xlsx":
         data = spreadsheet.workbook(conn, _table(frame), layer, lang=lang, period=period)
@@ -267,10 +277,14 @@ def write(
             # "Unknown (any)" in QGIS); slivers are measured in degrees, before any reprojection.
             frame = frame.set_geometry([polygons.as_multipolygon(g)[0] for g in frame.geometry], crs=frame.crs)
         target = _target_crs(frame, fmt, crs, conn)
+        tag = None
         if target is not None:
             frame = frame.to_crs(target)
             notes.append(f"CRS: {target.name}")
+            zone = re.search(r"TM-3 (\d+)-(\d+)", target.name or "")  # "VN-2000 / TM-3 103-00"
+            tag = "vn2000_" + ((zone[1] + ("" if zone[2] == "00" else "_" + zone[2])) if zone else "tm3")
         data = _gdal(frame, fmt, layer, notes)
+        return Export(data, f"{layer}.{ext}", mimetype, len(frame), notes, tag)
     return Export(data, f"{layer}.{ext}", mimetype, len(frame), notes)
 
 
@@ -290,8 +304,14 @@ def _gdal(frame: gpd.GeoDataFrame, fmt: str, layer: str, notes: list[str]) -> by
         if fmt == "kml":
             out = frame.to_crs("EPSG:4326").copy()
             attributes = [c for c in out.columns if c != "geometry"]
-            out[attributes] = out[attributes].astype(object).where(out[attributes].notna(), None).astype(str)
-            out = out.replace({"None": ""})
+            # Typed fields (the KML Schema says int/float/string): a GIS sums and sorts the numbers.
+            for c in attributes:
+                if out[c].dtype == object:
+                    present = out[c].dropna()
+                    if len(present) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+                        out[c] = pd.to_numeric(out[c])
+                    else:
+                        out[c] = out[c].where(out[c].notna(), None)
             # KML readers take <name> and <description> for fields of those names: keep them apart.
             out = out.rename(columns={c: f"{c}_attr" for c in attributes if c.lower() in ("name", "description")})
             # Every attribute as ExtendedData (what a GIS reads), the same as a table in the balloon.
@@ -332,7 +352,7 @@ def export(
     lang: str = "vi",
 ) -> Export:
     if layer == "units":
-        frame = units_layer(conn, level=level, within=within, indicators=indicators, period=period)
+        frame = units_layer(conn, level=level, within=within, indicators=indicators, period=period, lang=lang)
     elif layer == "crosswalk":
         frame = crosswalk_layer(conn)
     elif layer == "places":
@@ -341,7 +361,8 @@ def export(
         raise ExportError(f"Lớp không có: {layer}; dùng {list(LAYERS)}", f"Unknown layer: {layer}; use {list(LAYERS)}")
     result = write(frame, fmt, layer=layer, conn=conn, crs=crs, lang=lang, period=period if indicators else None)
     result.filename = download_name(conn, layer, result.filename.rsplit(".", 1)[-1], level=level, within=within,
-                                    indicators=indicators, period=period)
+                                    indicators=indicators, period=period,
+                                    extra=[t for t in (result.crs_tag, "excel_vn" if fmt == "csv-vn" else None) if t])
     return result
 
 
@@ -349,7 +370,8 @@ LEVEL_WORDS = {"province": "tinh", "district": "huyen", "commune": "xa", "villag
 
 
 def download_name(conn: sqlite3.Connection, layer: str, ext: str, *, level: str = "commune",
-                  within: str | None = None, indicators: Sequence[str] = (), period: str | None = None) -> str:
+                  within: str | None = None, indicators: Sequence[str] = (), period: str | None = None,
+                  extra: Sequence[str] = ()) -> str:
     """A file name that says what is in it (``lai_chau_xa_population_density_2025.gpkg``), in ASCII
     so every file system and mail client keeps it; ``units.gpkg`` said nothing."""
     if layer == "crosswalk":
@@ -360,5 +382,6 @@ def download_name(conn: sqlite3.Connection, layer: str, ext: str, *, level: str 
         unit = store.get_unit(conn, within) if within else None
         parts = [unit["name"] if unit else "viet_nam", LEVEL_WORDS.get(level, level), *indicators,
                  *([period] if period else [])]
+    parts = [*parts, *extra]  # the VN-2000 zone (units_vn2000_103.gpkg never passes for the WGS 84 file)
     slug = "_".join(re.sub(r"[^a-z0-9]+", "_", names.fold(str(p)).lower()).strip("_") for p in parts if p)
     return f"{slug[:150] or layer}.{ext}"

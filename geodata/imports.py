@@ -46,10 +46,20 @@ class ImportRefused(Exception):
                 word = ("đối tượng/dòng" if lang == "vi" else "feature/row") if len(rows) == 1 else (
                     f"{len(rows)} đối tượng/dòng" if lang == "vi" else f"{len(rows)} features/rows")
                 where += f", {word} {_ranges(rows)}"
-            if field:
+            if field in _FIELD_WORDS:  # our own names for a column, said in the reader's words
+                where += f", {_FIELD_WORDS[field][0 if lang == 'vi' else 1]}"
+            elif field:
                 where += f", {'trường' if lang == 'vi' else 'field'} '{field}'"
             out.append(f"{where}: {vi if lang == 'vi' else en}")
         return out
+
+
+_FIELD_WORDS = {
+    "unit": ("cột tên/mã đơn vị", "the unit name/code column"), "geometry": ("hình học", "geometry"),
+    "period": ("cột kỳ báo cáo", "the period column"), "kind": ("cột loại số liệu", "the kind column"),
+    "code": ("cột mã", "the code column"), "old_code": ("cột mã cũ", "the old code column"),
+    "new_code": ("cột mã mới", "the new code column"),
+}
 
 
 def _hide_path(line: str, path: str, shown_as: str) -> str:

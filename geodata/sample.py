@@ -68,7 +68,7 @@ DATASETS: list[dict[str, Any]] = [
         "publisher": "NXB Tài nguyên - Môi trường và Bản đồ Việt Nam (sapnhap.bando.com.vn)",
         "licence": "MIT (vietnamese-provinces-database); bản đồ gốc không nêu giấy phép mở",
         "attribution": "Ranh giới hành chính: NXB TN-MT&BĐVN (sapnhap.bando.com.vn), "
-                       "via vietnamese-provinces-database (MIT)",
+                       "qua vietnamese-provinces-database (MIT)",
         "attribution_en": "Boundaries: NXB TN-MT&BĐVN (sapnhap.bando.com.vn), "
                           "via vietnamese-provinces-database (MIT)",
         "source": "github.com/thanglequoc/vietnamese-provinces-database",

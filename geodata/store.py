@@ -277,6 +277,7 @@ def place_points(conn: sqlite3.Connection, types: Sequence[str], communes: Seque
         return None
     rows = conn.execute(
         f"SELECT MIN(p.fid) AS fid, p.geom, p.name_normalized, p.place_type, p.commune_code, MIN(p.role) AS role,"
+        f" MIN(p.quote) AS quote,"
         f" MIN(p.source_doc) AS source_doc, MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
         f" MAX(p.illustrative) AS illustrative FROM places p LEFT JOIN documents d ON d.id = p.source_doc"
         f" WHERE p.geom IS NOT NULL AND p.place_type IN ({','.join('?' * len(types))})"

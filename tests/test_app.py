@@ -53,7 +53,7 @@ def test_home_embeds_38_communes_with_classes_and_sources(client):
 
 
 def test_village_drill_down_is_illustrative(client):
-    html = client.get("/map/indicator/population?unit=03390&period=2025").get_data(as_text=True)
+    html = client.get("/map/indicator/population?unit=03390&period=2025&children=1").get_data(as_text=True)
     villages = [f for fc in _embedded_collections(html) for f in fc["features"]
                 if "unit-village" in f["properties"]["css"]]
     assert len(villages) == 11
@@ -84,7 +84,7 @@ def test_home_is_vietnamese_by_default_and_english_on_request(client):
     en = client.get("/?lang=en").get_data(as_text=True)
     assert 'lang="vi"' in vi and "Mật độ dân số" in vi and "Tải lớp dữ liệu" in vi
     assert 'lang="en"' in en and "Population density" in en
-    village = client.get("/map/indicator/population?unit=03390&period=2025&lang=en").get_data(as_text=True)
+    village = client.get("/map/indicator/population?unit=03390&period=2025&lang=en&children=1").get_data(as_text=True)
     assert "Illustrative data" in village
 
 
@@ -167,3 +167,13 @@ def test_healthz_shows_no_file_path_to_a_visitor_from_elsewhere(client, db_path)
     assert remote.status_code == 200 and body["status"] == "ok" and body["units"]["2025"]["commune"] == 113
     assert "database" not in body and str(db_path) not in remote.get_data(as_text=True)
     assert client.get("/healthz").get_json()["database"] == str(db_path)  # the operator, on the server
+
+
+def test_every_unit_of_measure_in_the_store_has_vietnamese_words(conn):
+    """A Vietnamese page writes 'hộ', never the catalogue's key 'households' (the entry form showed
+    'count; % vs base')."""
+    from geodata.measure_units import UNIT_LABELS_VI
+
+    used = {r[0] for r in conn.execute(
+        "SELECT measure_unit FROM indicators UNION SELECT measure_unit FROM observations") if r[0]}
+    assert used - set(UNIT_LABELS_VI) == set()

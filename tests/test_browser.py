@@ -41,7 +41,7 @@ def test_popup_shows_name_code_value_and_source(app, artifacts):
 
 def test_illustrative_villages_are_labelled_on_screen(app, artifacts):
     with live_server(app) as base, browser_page() as (page, _traffic):
-        page.goto(f"{base}/map/indicator/population?unit=03390&period=2025")
+        page.goto(f"{base}/map/indicator/population?unit=03390&period=2025&children=1")
         page.wait_for_function("document.querySelectorAll('path.unit-village').length === 11")
         assert "minh hoạ" in page.inner_text(".notice.illustrative")
         assert page.locator("path.unit-village.illustrative").count() == 11

@@ -63,7 +63,7 @@ def test_unknown_jobs_and_bad_requests_are_refused(client):
 @pytest.mark.browser
 def test_the_print_dialog_makes_an_a3_portrait_figure_with_the_typed_title(app, tmp_path):
     with live_server(app) as base, browser_page() as (page, traffic):
-        page.goto(f"{base}/map/indicator/population?unit=03390&period=2025")
+        page.goto(f"{base}/map/indicator/population?unit=03390&period=2025&children=1")
         page.wait_for_function("document.querySelectorAll('path.unit-village').length === 11")
         page.locator("#print-dialog > summary").click()
         page.select_option(".print-form select[name=paper]", "A3")

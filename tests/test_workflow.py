@@ -128,7 +128,22 @@ def test_next_after_login_stays_on_this_site(wapp):
     client = wapp.test_client()
     resp = client.post("/login", data={"name": "xem_binhlu", "password": PASSWORD, "csrf_token": token(client),
                                        "next": "//evil.example/x"})
-    assert resp.status_code == 303 and resp.headers["Location"] == "/"
+    assert resp.status_code == 303 and resp.headers["Location"] == "/unit/03390"  # their unit, not evil.example
+
+
+def test_login_lands_a_user_on_their_unit_and_times_read_as_in_vietnam(wapp):
+    editor = wapp.test_client()
+    assert login(editor, "bien_tap_binhlu").headers["Location"] == "/unit/03390"
+    admin = wapp.test_client()
+    assert login(admin, "quantri").headers["Location"] == "/"  # the whole country: the home map
+    from webmap.formatting import local_time
+
+    with wapp.test_request_context("/"):
+        assert local_time("2026-12-04T13:29:44+00:00") == "04/12/2026 20:29"
+    with wapp.test_request_context("/?lang=en"):
+        assert local_time("2026-12-04T13:29:44+00:00") == "2026-12-04 20:29"
+    page = admin.get("/imports").get_data(as_text=True)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page)
 
 
 def test_a_new_password_or_a_disabled_account_ends_the_session(wapp):
@@ -396,12 +411,18 @@ def test_a_private_site_asks_everyone_to_log_in(db_path):
     assert client.get("/").status_code == 200
 
 
-def test_users_cli_adds_lists_disables_and_never_takes_a_password_argument(tmp_path, monkeypatch, capsys):
+def test_users_cli_adds_lists_disables_and_never_takes_a_password_argument(db_path, monkeypatch, capsys):
     import io
 
     from webmap.__main__ import main
 
-    monkeypatch.setenv("WEBMAP_DB", str(tmp_path / "webmap.gpkg"))
+    tmp_path = db_path.parent
+    monkeypatch.setenv("WEBMAP_DB", str(db_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "x", "--role", "editor:99999", "--password-stdin"]) == 2  # no such unit
+    assert "không có đơn vị mã 99999 (2025)" in capsys.readouterr().err
+    assert main(["users", "list"]) == 0
+    assert "x" not in {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.split()}  # none made
     monkeypatch.setattr("sys.stdin", io.StringIO("ngắn\n"))
     assert main(["users", "add", "admin1", "--role", "admin:VN", "--password-stdin"]) == 2
     assert "ít nhất 10 ký tự" in capsys.readouterr().err
@@ -410,6 +431,8 @@ def test_users_cli_adds_lists_disables_and_never_takes_a_password_argument(tmp_p
     assert main(["users", "list"]) == 0
     listed = capsys.readouterr().out
     assert "admin1" in listed and "admin:VN" in listed and "editor:03390" in listed
+    assert main(["users", "grant", "admin1", "viewer", "99999"]) == 2
+    assert "không có đơn vị mã 99999" in capsys.readouterr().err
     assert main(["users", "disable", "admin1"]) == 0
     path = tmp_path / "accounts.sqlite"
     assert accounts.authenticate(path, "admin1", PASSWORD, "127.0.0.1") is None

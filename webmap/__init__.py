@@ -42,7 +42,8 @@ def _template_globals() -> dict[str, Any]:
             "fmt_number": formatting.number, "unit_label": formatting.unit_label,
             "source_label": formatting.source_label,
             "scope_label": formatting.scope_label, "period_label": formatting.period_label,
-            "source_citation": sources.citation}
+            "source_citation": sources.citation, "local_time": formatting.local_time,
+            "import_kind": formatting.import_kind}
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

@@ -161,10 +161,19 @@ def allowed_for(right: str) -> Callable[[str], bool]:
     return lambda code: roots is None or bool(set(roots) & set(workflow.lineage(conn, code)))
 
 
-def _safe_next(target: str | None) -> str:
+def _home_of(user: accounts.User) -> str:
+    """Where a user's work is: the unit page of the one unit their roles name (an editor of Bình Lư
+    lands on Bình Lư, not on the province map); the home map for several units or the country."""
+    units = {r.unit_code for r in user.roles if r.unit_code != accounts.COUNTRY}
+    if len(units) == 1 and all(r.unit_code != accounts.COUNTRY for r in user.roles):
+        return url_for("maps.unit_page", code=units.pop())
+    return url_for("maps.home")
+
+
+def _safe_next(target: str | None, fallback: str | None = None) -> str:
     """Only a path on this site (``//host`` and ``http:`` would send the user elsewhere)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("maps.home")
+        return fallback or url_for("maps.home")
     return target
 
 
@@ -184,7 +193,7 @@ def login():
             session.clear()
             session.permanent = True
             session["uid"], session["pw"] = user.id, user.password_changed_at
-            return redirect(_safe_next(request.form.get("next")), 303)
+            return redirect(_safe_next(request.form.get("next"), _home_of(user)), 303)
         error, status = gettext("Sai tên đăng nhập hoặc mật khẩu."), 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 

@@ -92,3 +92,35 @@ def attribution(dataset: dict[str, Any]) -> str:
 def source_label(src: dict[str, Any] | None) -> str:
     """A number's source in the page language (see :func:`geodata.sources.describe`)."""
     return sources.describe(src, lang())
+
+
+VIETNAM_TZ = "Asia/Ho_Chi_Minh"  # UTC+7, no daylight saving
+
+
+def local_time(stamp: str | None) -> str:
+    """A stored UTC time as a Vietnamese reader writes it, in Vietnam's time: ``04/12/2026 20:29``
+    (``2026-12-04T13:29:44+00:00`` was shown as stored); English pages get ``2026-12-04 20:29``."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone(ZoneInfo(VIETNAM_TZ))
+    return local.strftime("%Y-%m-%d %H:%M") if lang() == "en" else local.strftime("%d/%m/%Y %H:%M")
+
+
+IMPORT_KINDS = {"indicators": ("bảng số liệu", "indicator table"), "boundaries": ("ranh giới", "boundaries"),
+                "codes": ("bảng mã đơn vị", "unit code table"), "crosswalk": ("bảng chuyển đổi xã cũ – mới",
+                                                                          "old-to-new commune table"),
+                "catalogue": ("danh mục chỉ tiêu", "indicator catalogue"), "entry": ("nhập trên trang", "form entry")}
+
+
+def import_kind(kind: str | None) -> str:
+    vi, en = IMPORT_KINDS.get(kind or "", (kind or "", kind or ""))
+    return en if lang() == "en" else vi

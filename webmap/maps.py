@@ -332,7 +332,10 @@ def _point_features(points: gpd.GeoDataFrame) -> dict[str, Any]:
         colour, label = POINT_STYLES.get(r["place_type"], ("#333333", r["place_type"]))
         popup = Markup("<div class='place-popup'><strong>{n}</strong><div>{t}</div><div>{role}</div>"
                        "<div class='src'>{src}</div><div class='illustrative'>{ill}</div></div>").format(
-            n=r["name_normalized"], t=label, role=r.get("role") or "",
+            # On a Vietnamese page the document's own words ("điểm du lịch ưu tiên"), not our English note.
+            n=r["name_normalized"], t=label,
+            role=Markup("«{}»").format(r["quote"]) if lang() == "vi" and r.get("quote") else (
+                r.get("role") if lang() == "en" else ""),
             src=r.get(f"source_title_{lang()}") or r.get("source_doc") or "",
             ill=gettext("Vị trí minh hoạ – không phải toạ độ thật") if r.get("illustrative") else "")
         props.append({"code": r["name_normalized"], "css": f"place place-{r['place_type']}",

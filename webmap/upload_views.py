@@ -93,7 +93,8 @@ def _refused(exc: imports.ImportRefused, name: str) -> list[str]:
 _RULES = {"exact": ("đúng tên", "exact"), "code": ("đúng mã", "code"),
           "spacing/prefix": ("khác khoảng trắng hoặc tiền tố", "spacing or prefix"),
           "accentless": ("khác dấu", "accents differ"), "fuzzy": ("gần giống", "similar"),
-          "former unit": ("đơn vị cũ", "former unit"), "accepted": ("đã nhận", "accepted")}
+          "former unit": ("đơn vị cũ", "former unit"), "accepted": ("đã nhận", "accepted"),
+          "name": ("đúng tên", "name")}
 
 
 def _rule_label(rule: str | None) -> str:
@@ -201,7 +202,8 @@ def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
     warnings = boundaries_import.warning_lines(result.warnings, lang()) if result else []
     planned = [r for r in (result.report if result else []) if r.get("action") in ("updated", "inserted")]
     return render_template("upload_boundaries.html", token=token, meta=meta, result=result, problems=problems,
-                           warnings=warnings, planned=planned, refused=apply), 400 if problems and apply else 200
+                           warnings=warnings, planned=planned, refused=apply, rule_label=_rule_label), \
+        400 if problems and apply else 200
 
 
 @bp.post("/upload/<token>/apply")

@@ -34,11 +34,33 @@ def _say(args: argparse.Namespace, vi: str, en: str) -> None:
     print(vi if args.lang == "vi" else en)
 
 
+def _unit_must_exist(unit: str) -> None:
+    """A role on a unit the store does not have would hold on nothing (editor:99999 was accepted)."""
+    if unit == accounts.COUNTRY:
+        return
+    from geodata import store
+
+    conn = store.connect(Path(config.defaults()["WEBMAP_DB"]), readonly=True)
+    try:
+        found = store.get_unit(conn, unit, "2025")
+    finally:
+        conn.close()
+    if found is None:
+        raise accounts.AccountError(
+            f"không có đơn vị mã {unit} (2025) trong CSDL; dùng mã xã/tỉnh 2025 hoặc VN cho cả nước",
+            f"there is no unit {unit} (2025) in the store; use a 2025 commune/province code, or VN for the country")
+
+
 def _add(args: argparse.Namespace) -> int:
+    specs = [(role, unit or accounts.COUNTRY) for role, _, unit in (s.partition(":") for s in args.role or [])]
+    for role, unit in specs:  # every role checked before the account is made: all or nothing
+        if role not in accounts.ROLES:
+            raise accounts.AccountError(f"không có vai trò '{role}' (dùng {', '.join(sorted(accounts.ROLES))})",
+                                        f"no role '{role}' (use {', '.join(sorted(accounts.ROLES))})")
+        _unit_must_exist(unit)
     accounts.add(_path(), args.name, _password(args), args.full_name)
-    for spec in args.role or []:
-        role, _, unit = spec.partition(":")
-        accounts.grant(_path(), args.name, role, unit or accounts.COUNTRY)
+    for role, unit in specs:
+        accounts.grant(_path(), args.name, role, unit)
     _say(args, f"Đã tạo tài khoản {args.name}", f"Created user {args.name}")
     return 0
 
@@ -68,6 +90,7 @@ def _passwd(args: argparse.Namespace) -> int:
 
 def _grant(args: argparse.Namespace) -> int:
     if args.command_name == "grant":
+        _unit_must_exist(args.unit)
         accounts.grant(_path(), args.name, args.role, args.unit)
     else:
         accounts.revoke(_path(), args.name, args.role, args.unit)

@@ -108,8 +108,7 @@ def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[g
 def _real(e: dict[str, Any]) -> bool:
     """An evaluation with a figure that is not illustrative."""
     actual = e.get("actual") or {}
-    return bool(actual) and not (actual.get("source") or {}).get("illustrative") and not (
-        e.get("unit") or {}).get("illustrative")
+    return bool(actual) and not (actual.get("source") or {}).get("illustrative")
 
 
 def _own_answer(conn, unit: dict[str, Any], indicator: str, period: str) -> bool:
@@ -270,7 +269,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
-        drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
+        around=around, drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
                                     if ((e.get("actual") or {}).get("source") or {}).get("approval")),
     )
 
