@@ -105,13 +105,14 @@ def units_layer(
     frame = frame.assign(source=[attribution.get(d, d) for d in frame["dataset_id"]]).drop(columns="dataset_id")
     drafts = workflow.drafts_shown(conn)  # a user allowed to see drafts asked for them: say which
     for code in indicators:
-        cols: dict[str, list[Any]] = {k: [] for k in ("value", "target", "pct_target", "status", "status_label",
-                                                      "source", *(("approval",) if drafts else ()))}
+        cols: dict[str, list[Any]] = {k: [] for k in ("value", "coverage", "target", "pct_target", "status",
+                                                      "status_label", "source", *(("approval",) if drafts else ()))}
         for unit in frame["code"]:
             e = progress.evaluate(conn, unit, code, period, vintage=vintage)
             ev = e["evaluations"][e["headline_target"]] if e.get("headline_target") is not None else {}
             actual = e["actual"] or {}
             cols["value"].append(actual.get("value"))
+            cols["coverage"].append(_coverage(e.get("scope"), lang) if actual else None)
             cols["target"].append((ev.get("target") or {}).get("value"))
             cols["pct_target"].append(e.get("pct_of_target"))
             cols["status"].append(e["status"])
@@ -128,6 +129,18 @@ def units_layer(
             frame[f"{code}__{key}"] = values
     frame.insert(0, "vintage_code", frame["vintage"] + ":" + frame["code"])
     return frame.reset_index(drop=True)
+
+
+def _coverage(scope: str | None, lang: str) -> str:
+    """What part of the unit a value covers, in words ('' for the whole unit): a partial value
+    converted from pre-2025 rows was exported as if it were the commune's."""
+    if not scope or scope == "unit":
+        return ""
+    if scope.startswith("partial:"):
+        missing = scope.split(":", 1)[1]
+        return f"chỉ một phần đơn vị: thiếu {missing}" if lang == "vi" else f"part of the unit only: {missing} missing"
+    group = scope.split(":", 1)[-1]
+    return f"chỉ nhóm {group}" if lang == "vi" else f"the {group} group only"
 
 
 def crosswalk_layer(conn: sqlite3.Connection) -> pd.DataFrame:
@@ -168,8 +181,8 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.map(neutralise)
 
 
-SHAPEFILE_PARTS = {"value": "v", "target": "t", "pct_target": "pct", "status": "st", "status_label": "stl",
-                   "source": "src", "approval": "apr"}
+SHAPEFILE_PARTS = {"value": "v", "coverage": "cov", "target": "t", "pct_target": "pct", "status": "st",
+                   "status_label": "stl", "source": "src", "approval": "apr"}
 SHAPEFILE_BASE = {"vintage_code": "vint_code", "parent_code": "parent", "illustrative": "illustr"}
 
 

@@ -77,6 +77,9 @@ class Result:
     layout: str
     indicator_matches: list[vocabulary.IndicatorMatch] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every value the import writes (or, in a dry run, would write): unit, indicator, period, kind,
+    # value, and the stored value it stands beside, so a preview shows what will change.
+    planned: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _period(cell: str) -> periods.Period | None:
@@ -410,9 +413,10 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
         **{s: sum(1 for m in matches.values() if m.status == s)
            for s in ("matched", "matched_by_rule", "suggested", "unmatched", "ambiguous")},
     }
+    planned = _planned(conn, rows, converted)
     if opts.dry_run:
         return Result(None, counts, list(matches.values()), sheet.encoding, sheet.layout,
-                      list(sheet.indicators.values()), notes)
+                      list(sheet.indicators.values()), notes, planned)
     with imports.transaction(conn, path):
         import_id, dataset = imports.open_import(
             conn, "indicators", path,
@@ -438,7 +442,39 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
         imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
                        + [{"indicator": i.__dict__} for i in sheet.indicators.values()] + [{"note": n} for n in notes])
     return Result(import_id, counts, list(matches.values()), sheet.encoding, sheet.layout,
-                  list(sheet.indicators.values()), notes)
+                  list(sheet.indicators.values()), notes, planned)
+
+
+def _planned(conn: sqlite3.Connection, rows: list[dict[str, Any]], converted: list[dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """The values to be written, each with the value the store holds now for the same unit,
+    indicator, period and kind (None: a new figure)."""
+    out = []
+    items = [(r["match"].code, r["match"].vintage, r["match"].full_name, r["indicator_code"], r["period"], r["kind"],
+              r["number"], r.get("measure_unit"), None, r["row"], r["match"].status == "suggested") for r in rows]
+    items += [(c["code"], "2025", None, c["indicator"], c["period"], c["kind"], c["value"], c.get("measure_unit"),
+               c.get("missing"), c["rows"][0], False) for c in converted]
+    names: dict[tuple[str, str], str] = {}
+    units: dict[str, str | None] = {}
+    for code, vintage, name, indicator, period, kind, value, unit, missing, row, suggested in items:
+        if not unit:  # the sheet gave none: the catalogue's
+            if indicator not in units:
+                entry = store.indicator(conn, catalogue.base_code(indicator))
+                units[indicator] = entry["measure_unit"] if entry else None
+            unit = units[indicator]
+        if name is None:
+            if (code, vintage) not in names:
+                found = store.get_unit(conn, code, vintage)
+                names[(code, vintage)] = found["full_name"] if found else code
+            name = names[(code, vintage)]
+        old = conn.execute(
+            "SELECT value FROM observations WHERE unit_code=? AND unit_vintage=? AND indicator_code=? AND period IS ?"
+            " AND kind=? AND scope='unit' ORDER BY id DESC LIMIT 1",
+            (code, vintage, indicator, period, kind)).fetchone()
+        out.append({"row": row, "code": code, "vintage": vintage, "name": name, "indicator": indicator,
+                    "period": period, "kind": kind, "value": value, "measure_unit": unit,
+                    "old_value": old[0] if old else None, "partial": missing, "suggested": suggested})
+    return out
 
 
 def _outside_rights(conn: sqlite3.Connection, rows: list[dict[str, Any]],

@@ -43,7 +43,7 @@ def _template_globals() -> dict[str, Any]:
             "source_label": formatting.source_label,
             "scope_label": formatting.scope_label, "period_label": formatting.period_label,
             "source_citation": sources.citation, "local_time": formatting.local_time,
-            "import_kind": formatting.import_kind}
+            "import_kind": formatting.import_kind, "kind_label": formatting.kind_label}
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

@@ -277,7 +277,7 @@ def _import_indicators(args: argparse.Namespace) -> int:
     opts = indicator_import.Options(vintage=args.vintage, sheet=args.sheet, accept_suggestions=args.accept_suggestions,
                                     weight=args.weight, max_bytes=args.max_mb * 2**20, period=args.period,
                                     indicators=mapping, province=args.province, unit_column=args.unit_column,
-                                    ignore_columns=tuple(args.ignore_column or ()))
+                                    ignore_columns=tuple(args.ignore_column or ()), skip_unmatched=args.skip_unmatched)
     try:
         result = indicator_import.import_indicators(conn, Path(args.path), opts,
                                                     report=Path(args.report) if args.report else None)
@@ -399,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="the units the sheet is keyed to (default: inferred; pre2025 when some of its units "
                             "exist only before the 2025 merger)")
     imp_i.add_argument("--accept-suggestions", action="store_true", help="apply fuzzy name matches too")
+    imp_i.add_argument("--skip-unmatched", action="store_true",
+                       help="import the rows that match and leave out (and list) the rows that do not")
     imp_i.add_argument("--weight", help="indicator to weight rates by when merging pre-2025 units")
     imp_i.add_argument("--period", help="the period of a sheet that names none (2024, 2025H1, 2025Q1, 2026-2030)")
     imp_i.add_argument("--indicator", action="append", metavar="HEADING=CODE",

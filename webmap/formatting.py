@@ -124,3 +124,12 @@ IMPORT_KINDS = {"indicators": ("bảng số liệu", "indicator table"), "bounda
 def import_kind(kind: str | None) -> str:
     vi, en = IMPORT_KINDS.get(kind or "", (kind or "", kind or ""))
     return en if lang() == "en" else vi
+
+
+KINDS = {"actual": ("thực hiện", "actual"), "baseline": ("số liệu nền", "baseline"), "target": ("mục tiêu", "target"),
+         "plan": ("kế hoạch", "plan"), "estimate": ("ước tính", "estimate")}
+
+
+def kind_label(kind: str | None) -> str:
+    vi, en = KINDS.get(kind or "", (kind or "", kind or ""))
+    return en if lang() == "en" else vi

@@ -125,7 +125,10 @@ def feature_collection(frame: gpd.GeoDataFrame, props: Sequence[dict[str, Any]])
 
 
 def measure(e: dict[str, Any], colour_by: str) -> float | None:
-    """The number a unit is coloured by."""
+    """The number a unit is coloured by.  A figure that covers part of the unit (pre-2025 rows that
+    missed a predecessor, La Hủ households only) never colours the unit as if it were its value."""
+    if e.get("scope", "unit") != "unit":
+        return None
     if colour_by == "value":
         return (e.get("actual") or {}).get("value")
     if colour_by == "target":
@@ -315,6 +318,9 @@ def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "",
         if dash:
             style.update(dashArray=dash, weight=1.6, color="#222222")
         css = f"unit unit-{r['level']} unit-{r['code']} status-{e['status']}"
+        if e.get("scope", "unit") != "unit":  # a part of the unit's figure: grey, dashed, said in the popup
+            css += " partial-scope"
+            style.update(dashArray="3 3", weight=1.6, color="#222222")
         if r.get("illustrative"):
             css += " illustrative"
         prop = {"code": r["code"], "css": css, "style": style, "label": str(escape(r["full_name"]))}

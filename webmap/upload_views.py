@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from geodata import boundaries_import, imports, indicator_import
+from geodata import boundaries_import, imports, indicator_import, store
 from webmap import auth, db
 from webmap.formatting import lang
 
@@ -180,7 +180,22 @@ def preview(token: str):
         for m in sorted(result.matches, key=lambda m: m.written):
             groups["unmatched" if m.status == "ambiguous" else m.status].append(m)
     return render_template("upload_preview.html", token=token, meta=meta, result=result, problems=problems,
-                           groups=groups, layout_label=_layout_label, rule_label=_rule_label)
+                           groups=groups, layout_label=_layout_label, rule_label=_rule_label,
+                           planned=(result.planned if result else [])[:PLANNED_SHOWN],
+                           indicator_names=_indicator_names(result))
+
+
+PLANNED_SHOWN = 2000  # a province's sheet of 3,486 villages: the first 2,000 values, and how many more
+
+
+def _indicator_names(result: indicator_import.Result | None) -> dict[str, str]:
+    if result is None:
+        return {}
+    names = {}
+    for code in {p["indicator"] for p in result.planned}:
+        entry = store.indicator(db.conn(), code.split("__")[0])
+        names[code] = (entry["name_en"] if lang() == "en" else entry["name_vi"]) if entry else code
+    return names
 
 
 def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
