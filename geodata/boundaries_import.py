@@ -26,6 +26,7 @@ from pyproj.exceptions import CRSError
 from geodata import crs as vncrs
 from geodata import imports, names, polygons, schema, store
 from geodata.imports import ImportRefused, problem
+from geodata.numbers import written
 
 MAX_BYTES = 200 * 1024 * 1024
 # What an archive may inflate to, read from its directory before a byte is decompressed: a 1 MB
@@ -173,8 +174,6 @@ def _source_path(path: Path, opts: Options) -> str:
 
 
 def _check_inflated(name: str, infos: list[zipfile.ZipInfo]) -> None:
-    from geodata.numbers import written
-
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED:
         mb, cap = total / 2**20, MAX_UNCOMPRESSED / 2**20
@@ -192,8 +191,6 @@ def _check_inflated(name: str, infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _check_vertices(name: str, frame: gpd.GeoDataFrame) -> None:
-    from geodata.numbers import written
-
     counts = shapely.get_num_coordinates(frame.geometry.values)
     over = [(i, int(n)) for i, n in enumerate(counts, start=1) if n > MAX_VERTICES]
     if over:
@@ -311,7 +308,8 @@ def _with_crs(
         fit_vi = f" Toạ độ khớp với: {', '.join(hits)}." if hits else ""
         fit_en = f" The coordinates fit: {', '.join(hits)}." if hits else ""
         raise ImportRefused(str(path), [problem(
-            f"tệp ghi hệ toạ độ {declared.name} (độ) nhưng toạ độ ({minx:,.0f}, {miny:,.0f}) là mét, có lẽ VN-2000: "
+            f"tệp ghi hệ toạ độ {declared.name} (độ) nhưng toạ độ ({written(minx, 'vi', 0)}; {written(miny, 'vi', 0)})"
+            " là mét, có lẽ VN-2000: "
             f"sửa hệ toạ độ trong tệp (vd. ogr2ogr -a_srs) hoặc xuất lại từ phần mềm GIS với đúng hệ toạ độ "
             f"vn2000:<kinh tuyến trục>.{fit_vi}",
             f"the file declares {declared.name} (degrees) but its coordinates ({minx:,.0f}, {miny:,.0f}) are "
@@ -450,7 +448,8 @@ def _stated_areas(frame: gpd.GeoDataFrame, geoms: list[Any], codes: list[str | N
         off = (km2 - stated) / stated
         if abs(off) > 0.005:
             out.append({**problem(
-                f"diện tích ghi {stated:,.2f} km² khác diện tích vùng {km2:,.2f} km² ({off:+.1%})",
+                f"diện tích ghi {written(stated, 'vi')} km² khác diện tích vùng {written(km2, 'vi')} km²"
+                f" ({'+' if off >= 0 else ''}{written(off * 100, 'vi', 1)} %)",
                 f"stated area {stated:,.2f} km² differs from the polygon's {km2:,.2f} km² ({off:+.1%})",
                 row=i, field=column), "kind": "area", "code": codes[i - 1], "off": round(off, 4)})
     return out
@@ -667,7 +666,7 @@ def _overlaps(plan: list[tuple]) -> list[dict[str, Any]]:
     for i in np.nonzero(rough > 5e-7)[0]:
         km2 = abs(_GEOD.geometry_area_perimeter(inter[i])[0]) / 1e6
         if km2 > OVERLAP_KM2:
-            out.append({**problem(f"{valid[a[i]][0]} chồng lấn với {valid[b[i]][0]} (~{km2:.2f} km²)",
+            out.append({**problem(f"{valid[a[i]][0]} chồng lấn với {valid[b[i]][0]} (~{written(km2, 'vi')} km²)",
                                   f"{valid[a[i]][0]} overlaps {valid[b[i]][0]} (~{km2:.2f} km²)"),
                         "kind": "overlap", "km2": round(km2, 3)})
     return out

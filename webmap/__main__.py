@@ -25,6 +25,7 @@ from geodata import (
     integrity,
     store,
 )
+from geodata.numbers import written
 from webmap import config, print_options, users_cli
 
 
@@ -137,7 +138,8 @@ def _figure(args: argparse.Namespace) -> int:
         print(exc.message_vi if args.lang == "vi" else exc.message_en, file=sys.stderr)
         return 2
     Path(args.output).write_bytes(data)
-    print(f"{args.output}: {info.title} ({info.size_px[0]}x{info.size_px[1]} px, 1:{info.scale_denominator:,})")
+    scale = written(info.scale_denominator, args.lang, 0)
+    print(f"{args.output}: {info.title} ({info.size_px[0]}×{info.size_px[1]} px, 1:{scale})")
     return 0
 
 
