@@ -116,3 +116,18 @@ def test_binh_lus_poverty_map_is_coloured_in_the_browser(app):
         assert page.locator("path.unit-commune").count() == 38
         assert page.locator("path.unit-03390").get_attribute("fill") != NO_DATA_COLOUR
     assert traffic.console_errors == []
+
+
+def test_the_download_menu_offers_vn2000_and_excel_vn_files_of_what_the_map_shows(client):
+    html = client.get("/map/tourism?unit=03390").get_data(as_text=True)
+    links = dict((label, href.replace("&amp;", "&")) for href, label in
+                 re.findall(r'<a (?:class="vn2000" )?href="(/api/layers/[^"]+)"[^>]*>([^<]+)</a>', html))
+    assert {"GPKG VN-2000", "SHP VN-2000", "CSV (Excel VN)"} <= set(links)
+    gpkg = client.get(links["GPKG VN-2000"])
+    assert gpkg.status_code == 200 and gpkg.headers["X-Feature-Count"] == "38"  # the 38 communes drawn
+    assert "lai_chau_xa_tourist_arrivals_2025h1_vn2000_103.gpkg" in gpkg.headers["Content-Disposition"]
+    text = client.get(links["CSV (Excel VN)"]).data.decode("utf-8-sig")
+    header, *rows = text.splitlines()
+    assert header.split(";")[:2] == ["vintage_code", "code"] and len(rows) == 38
+    binh_lu = next(r for r in rows if r.startswith("2025:03390;"))
+    assert ";173,91;" in binh_lu and ";Đang thực hiện (kỳ chưa hết năm);" in binh_lu

@@ -264,7 +264,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         severity={k: i for i, k in enumerate(progress.SEVERITY)}, pct_label=gettext("% mục tiêu"),
         default_title=f"{titled(indicator, period)} – {unit['full_name']}",
         dl_level=str(units["level"].iloc[0]) if len(units) else "commune",
-        dl_within=None if unit["level"] == "country" else unit["code"],
+        dl_within=None if unit["level"] == "country" else (unit["parent_code"] if around else unit["code"]),
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
