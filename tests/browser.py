@@ -96,3 +96,21 @@ def server_process(db_path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# Resolves once the page's Leaflet map has stood still for two animation frames in a row: no pan
+# (a popup's autoPan) and no zoom animation.  A fixed pause for the pan failed on a busy machine.
+_MAP_STILL = """() => new Promise(resolve => {
+  const map = Object.values(window).find(v => window.L && v instanceof L.Map);
+  let calm = 0;
+  const moving = () => map && ((map._panAnim && map._panAnim._inProgress) || map._animatingZoom);
+  const tick = () => {
+    calm = moving() ? 0 : calm + 1;
+    if (calm >= 2) { resolve(true); } else { requestAnimationFrame(tick); }
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def wait_for_map_still(page) -> None:
+    page.evaluate(_MAP_STILL)

@@ -6,7 +6,7 @@ import contextlib
 
 import pytest
 
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, live_server, wait_for_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,7 @@ def test_map_opens_at_its_final_view_without_animating(app, path):
         page.add_init_script(COUNT_ZOOM_ANIMATIONS)
         page.goto(base + path)
         page.wait_for_load_state("load")
-        page.wait_for_timeout(400)
+        wait_for_map_still(page)
         animations = page.evaluate("window.__zoomAnimations")
         zoom = page.evaluate("Object.values(window).find(v => v instanceof L.Map).getZoom()")
     assert animations == 0

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, live_server, wait_for_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,7 @@ def test_popup_value_equals_the_api(app, client, artifacts):
         bar = popup.locator(".bar span").get_attribute("style")
         value_source = popup.locator("table tr").first.locator(".src")
         source, cited = value_source.inner_text(), value_source.get_attribute("title")
-        page.wait_for_timeout(400)  # the pan that brings the popup into view
+        wait_for_map_still(page)  # the pan that brings the popup into view
         overlap = page.evaluate("""() => {
             const a = document.querySelector('.leaflet-popup').getBoundingClientRect();
             const b = document.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, live_server, wait_for_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def test_no_control_covers_another_and_the_popup_is_on_screen(app, artifacts, vi
         assert "user-scalable=no" not in meta and "maximum-scale" not in meta  # pinch-zoom allowed
         page.locator("path.unit").nth(1).dispatch_event("click")
         page.wait_for_selector(".leaflet-popup-content .unit-popup")
-        page.wait_for_timeout(400)  # the pan that brings the popup into view
+        wait_for_map_still(page)  # the pan that brings the popup into view
         popup = page.evaluate("""() => { const r = document.querySelector('.leaflet-popup').getBoundingClientRect();
                                           return [r.left, r.top, r.right, r.bottom]; }""")
         page.screenshot(path=str(artifacts / f"phone_{viewport[0]}_{path.count('village') + path.count('03390')}.png"))
