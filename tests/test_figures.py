@@ -205,3 +205,28 @@ def test_vn2000_uses_the_official_seven_parameters():
     t = Transformer.from_crs(vncrs.province_crs("12"), "EPSG:4326", always_xy=True)
     assert "x=-191.90441429" in t.definition and "s=0.252906278" in t.definition
     assert vncrs.province_crs("14").to_epsg() == 9206
+
+
+def test_an_a3_png_is_300_dpi_unless_asked_and_the_atlas_form_takes_a_title(client):
+    import struct
+
+    png = client.get("/figures/map?unit=12&paper=A3&orientation=landscape&format=png")
+    assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png.data[16:24])
+    assert abs(width - 420 / 25.4 * 300) <= 2 and abs(height - 297 / 25.4 * 300) <= 2  # 4961 x 3508
+    page = client.get("/map/tourism?unit=12").get_data(as_text=True)
+    atlas_form = page[page.index('class="atlas-form"'):]
+    atlas_form = atlas_form[:atlas_form.index("</form>")]
+    assert 'name="title"' in atlas_form
+
+
+def test_an_atlas_gives_pages_only_to_units_with_a_figure(conn, tmp_path):
+    out = tmp_path / "tourism.pdf"
+    pages = figures.render_atlas(conn, FigureRequest(unit="12", period="2025H1", indicator="tourist_arrivals",
+                                                     fmt="pdf", dpi=60, title="Khách du lịch 6 tháng"), out)
+    assert pages == 3  # cover, overview of the 38 communes, Bình Lư (the one with a figure)
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "Xã Bình Lư (03390)" in text and "Khách du lịch 6 tháng" in info  # the typed title

@@ -539,18 +539,24 @@ def _cover(req: FigureRequest, scene: Scene, n_pages: int) -> Figure:
     return fig
 
 
+def atlas_units(scene: Scene) -> pd.DataFrame:
+    """The child units that get a page of their own: those with a figure of the indicator."""
+    return scene.mapped[scene.mapped["value"].notna()]
+
+
 def atlas_pages(conn: sqlite3.Connection, req: FigureRequest,
                 on_overview: Callable[[Scene], None] | None = None) -> Iterator[tuple[Figure, FigureInfo | None]]:
-    """Cover, overview (the whole unit), then one page per child unit."""
+    """Cover, overview (the whole unit), then one page per child unit that has a figure: 37 of the
+    tourism atlas's 40 pages were grey pages of communes without one (the overview still shows them)."""
     overview = build_scene(conn, req)
     if on_overview is not None:
         on_overview(overview)
-    n_pages = len(overview.mapped) + 2
+    n_pages = len(atlas_units(overview)) + 2
     yield _cover(req, overview, n_pages), None
     yield draw(overview, req)
     code = req.resolved_indicator()
     all_units = overview.mapped.copy()
-    for _, row in overview.mapped.sort_values("code").iterrows():
+    for _, row in atlas_units(overview).sort_values("code").iterrows():
         page_scene = Scene(
             unit=store.get_unit(conn, row["code"]), province=overview.province, indicator=overview.indicator,
             period=req.period, crs=overview.crs, mapped=all_units[all_units["code"] == row["code"]],
@@ -581,7 +587,7 @@ def render_atlas(conn: sqlite3.Connection, req: FigureRequest, out: str | Path |
         total = [0]
 
         def titled_by(scene: Scene) -> None:
-            total[0] = len(scene.mapped) + 2
+            total[0] = len(atlas_units(scene)) + 2
             t = TEXT[req.lang]
             name = scene.indicator["name_vi"] if req.lang == "vi" else scene.indicator["name_en"]
             info = pdf.infodict()
