@@ -131,3 +131,16 @@ def test_the_download_menu_offers_vn2000_and_excel_vn_files_of_what_the_map_show
     assert header.split(";")[:2] == ["vintage_code", "code"] and len(rows) == 38
     binh_lu = next(r for r in rows if r.startswith("2025:03390;"))
     assert ";173,91;" in binh_lu and ";Đang thực hiện (kỳ chưa hết năm);" in binh_lu
+
+
+def test_home_and_country_offer_the_indicator_choice_and_country_opens_on_a_province_figure(client):
+    home = client.get("/").get_data(as_text=True)
+    select = re.search(r'<select name="indicator"[^>]*>(.*?)</select>', home, re.S)[1]
+    offered = re.findall(r'<option value="([a-z_]+)"', select)
+    assert offered[0] == "population_density" and {"tourist_arrivals", "poor_household_rate"} <= set(offered)
+    title, rows = _legend(client.get("/?indicator=tourist_arrivals").get_data(as_text=True))
+    assert title.startswith("Tổng lượt khách du lịch 6 tháng đầu năm 2025")
+    assert ("Đang thực hiện (kỳ chưa hết năm)", 1) in rows
+    title, rows = _legend(client.get("/country").get_data(as_text=True))
+    assert title.startswith("Tỷ lệ hộ nghèo đa chiều 2025") and ("Chưa đạt", 1) in rows  # Lai Châu's 17,24 %
+    assert client.get("/?indicator=population").status_code == 404  # not among the offered ones

@@ -35,6 +35,9 @@ from webmap.themes import CATALOGUE_THEMES, COLOUR_BY, SCHEMES, THEMES
 bp = Blueprint("maps", __name__)
 
 HOME = {"unit": "12", "indicator": "population_density", "period": "2025"}
+# What the home and country pages offer in their indicator choice: density, then each theme's
+# indicators (they opened grey on density with no choice at all).
+HOME_INDICATORS = ("population_density", *(c for t in THEMES.values() for c in t["indicators"]))
 
 
 # The country: not a row of the store (its level is not a unit level), the page above the provinces.
@@ -190,7 +193,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     figures_at = thematic.figure_pages(conn, indicator_code)
     asked_unit, asked_period = params.unit_code("unit"), params.period("period")
     opening = _opening(figures_at, asked_unit or default_unit, prefer_default=asked_unit is not None
-                       or default_period is not None)
+                       or default_period is not None or _chooses())
     unit = _unit(conn, asked_unit or (opening["page"] if opening else default_unit))
     if unit is None:
         abort(404)
@@ -235,7 +238,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     drill = {r["parent_code"] for r in conn.execute(
         f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
         list(units["code"]))}
-    args = {"indicator": None if theme is None else indicator_code, "period": period,
+    args = {"indicator": indicator_code if theme is not None or _chooses() else None, "period": period,
             "colour": params.choice("colour", list(COLOUR_BY)),
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
     drafts = bool(g.get("show_drafts"))
@@ -265,7 +268,9 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         default_title=f"{titled(indicator, period)} – {unit['full_name']}",
         dl_level=str(units["level"].iloc[0]) if len(units) else "commune",
         dl_within=None if unit["level"] == "country" else (unit["parent_code"] if around else unit["code"]),
-        indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else [indicator_code])],
+        indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else
+                                                       HOME_INDICATORS if _chooses() else [indicator_code])],
+        choose_indicator=bool(theme) or _chooses(),
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
         scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
@@ -350,15 +355,41 @@ def popup(code: str):
                                tuple(sorted(request.args.items())))
 
 
+def _chooses() -> bool:
+    """The home and country pages: their indicator is a choice, not fixed by the address."""
+    return request.endpoint in ("maps.home", "maps.country")
+
+
+def _home_indicator(country: bool = False) -> tuple[str, str | None]:
+    """The indicator asked for on / or /country (one of HOME_INDICATORS) and the period to default to.
+    The country page opens on the first of them that a province has a figure of (the provinces have
+    no density figure: it opened grey)."""
+    code = params.indicator("indicator")
+    if code is None and country:  # looked up once per data version, not on every cached answer
+        conn = db.conn()
+        code = _pages.get_or_build(("country-indicator",), lambda: next(
+            (c for c in HOME_INDICATORS if any(f["page"] is None and not f["illustrative"]
+                                                for f in thematic.figure_pages(conn, c))), None))
+        if code is not None and code != HOME["indicator"]:
+            return code, None
+    if code is None or code == HOME["indicator"]:
+        return HOME["indicator"], HOME["period"]
+    if code not in HOME_INDICATORS:
+        abort(404)
+    return code, None  # its own latest period with figures
+
+
 @bp.get("/country")
 def country():
     """The 34 provinces; each drills down to its communes, then villages."""
-    return render_map(None, HOME["indicator"], default_unit=COUNTRY["code"], default_period=HOME["period"])
+    code, period = _home_indicator(country=True)
+    return render_map(None, code, default_unit=COUNTRY["code"], default_period=period)
 
 
 @bp.get("/")
 def home():
-    return render_map(None, HOME["indicator"], default_unit=HOME["unit"], default_period=HOME["period"])
+    code, period = _home_indicator()
+    return render_map(None, code, default_unit=HOME["unit"], default_period=period)
 
 
 @bp.get("/map/<theme>")
