@@ -60,3 +60,22 @@ def test_no_control_covers_another_and_the_popup_is_on_screen(app, artifacts, vi
             popup[3] <= map_box[3], (popup, map_box)
         assert popup[2] <= viewport[0] and popup[3] <= viewport[1]
     assert traffic.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/unit/03390", "/unit/12", "/map/tourism?unit=12", "/map/poverty?unit=03390"])
+def test_a_phone_never_scrolls_sideways_and_every_control_is_a_44_px_target(app, path):
+    """At 390×844 the unit page was 546 px wide, the data table 683 px (status off screen) and the
+    select boxes 19 px tall."""
+    with live_server(app) as base, browser_page((390, 844)) as (page, _traffic):
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        small = page.evaluate("""() => [...document.querySelectorAll('select, button')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+            .map(e => e.outerHTML.slice(0, 80))""")
+        status_right = page.evaluate("""() => { const c = document.querySelector('.data-table td.status');
+            return c ? c.getBoundingClientRect().right : 0; }""")
+    assert width <= 390, width
+    assert small == [], small
+    assert status_right <= 390, status_right  # the status column is on screen
