@@ -151,6 +151,9 @@ def test_an_atlas_of_hue_starts_in_its_own_zone(national):
     req = figures.FigureRequest(unit="46", period="2025", indicator="population_density", dpi=50)
     seen: list[figures.Scene] = []
     pages = figures.atlas_pages(conn, req, seen.append)
-    first = [next(pages) for _ in range(3)]  # cover, overview, the first commune (all 42 take ~40 s)
-    assert len(first) == 3 and seen[0].zone.meridian == 107.0 and seen[0].zone.basis == "official"
+    first = [next(pages) for _ in range(2)]  # cover, overview (a page per commune only where it has a figure)
+    assert len(first) == 2 and seen[0].zone.meridian == 107.0 and seen[0].zone.basis == "official"
+    with_figures = int(seen[0].mapped["value"].notna().sum())
+    if with_figures == 0:  # the national store has no density figure for Huế's communes: no grey pages
+        assert next(pages, None) is None
     assert len(seen[0].mapped) == 40 and first[1][1] is not None and first[1][1].scale_denominator > 0
