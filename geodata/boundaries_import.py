@@ -510,6 +510,17 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                     )
                 )
             seen[code] = i
+    # A code the store already gives a unit of another level (a village file naming 03390, Bình Lư's
+    # commune code) is refused here: the database's unique key would otherwise refuse it mid-write.
+    if seen:
+        marks = ",".join("?" * len(seen))
+        for code, level in conn.execute(
+                f"SELECT code, level FROM units WHERE vintage=? AND level<>? AND code IN ({marks})",
+                [opts.vintage, opts.level, *seen]).fetchall():
+            problems.append(problem(
+                f"mã {code} đã là mã của một đơn vị cấp {level} ({opts.vintage}); mỗi mã chỉ cho một đơn vị",
+                f"code {code} already belongs to a {level} unit ({opts.vintage}); a code names one unit",
+                row=seen[code], field=code_f))
     existing = store.units_frame(conn, level=opts.level, vintage=opts.vintage)
     by_code = {c: i for i, c in enumerate(existing["code"])}
     by_name: dict[tuple[str | None, str], list[str]] = {}

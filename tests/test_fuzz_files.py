@@ -181,3 +181,22 @@ def test_a_zip_bomb_like_and_a_binary_file_are_refused(work):
     noise = d / "noise.xlsx"
     noise.write_bytes(io.BytesIO(bytes(range(256)) * 100).getvalue())
     _check(db, lambda conn: indicator_import.import_indicators(conn, noise, indicator_import.Options()))
+
+
+def test_a_village_file_naming_a_commune_code_is_refused_not_a_crash(work):
+    """Found by the generator above: a village with code 03390 (Bình Lư's commune code) reached the
+    store's unique key and raised IntegrityError."""
+    d, db = work
+    path = d / "village_03390.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "code": "03390"}, "geometry": {"type": "Polygon", "coordinates": [[[103.6, 22.3], [103.7, 22.3],
+                                                                         [103.7, 22.4], [103.6, 22.3]]]}}]}))
+    before = _sha(db)
+    conn = store.connect(db)
+    try:
+        with pytest.raises(imports.ImportRefused) as refused:
+            boundaries_import.import_boundaries(conn, path, boundaries_import.Options(level="village"))
+    finally:
+        conn.close()
+    assert any("đã là mã của một đơn vị cấp commune" in line for line in refused.value.lines("vi"))
+    assert _sha(db) == before
