@@ -58,7 +58,7 @@ def restore(source: str | Path, db: str | Path) -> Path:
         raise integrity.StoreDamagedError(f"{source}: không phải CSDL / not a store ({exc})") from None
     finally:
         conn.close()
-    if not version or version[0] not in (schema.SCHEMA_VERSION, "4", "5"):
+    if not version or version[0] not in (schema.SCHEMA_VERSION, "4", "5", "6", "7"):
         raise integrity.StoreDamagedError(f"{source}: không phải CSDL của webmap / not a webmap store")
     before = backup(db) if db.exists() else None
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)

@@ -264,6 +264,7 @@ def _plan_observations(reference: Path) -> list[dict[str, Any]]:
             "scope": "ethnic_area:La Hủ" if ethnic else "unit",
             "source_doc": r["doc"], "source_section": r["source_section"], "source_row": line_no,
             "quote": r["quote"], "note": r["note"] or None, "illustrative": 0, "dataset_id": "plan-docs",
+            "label": r["indicator_vi"] or None,
         })
     return out
 

@@ -12,9 +12,10 @@ import sqlite3
 
 from geodata import gpkg
 
-SCHEMA_VERSION = "7"  # 2: indicator aggregation; 3: place points; 4: imports journal;
+SCHEMA_VERSION = "8"  # 2: indicator aggregation; 3: place points; 4: imports journal;
 #                         5: documents, datasets.attribution_en; 6: indicator_aliases;
-#                         7: entries (figures awaiting approval), audit, imports.user_name
+#                         7: entries (figures awaiting approval), audit, imports.user_name;
+#                         8: observations.label (the source's own words for the figure)
 
 VINTAGES = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune", "village")
@@ -98,8 +99,8 @@ TABLES: dict[str, tuple[str, str, str | None]] = {
             scope TEXT NOT NULL DEFAULT 'unit',
             source_doc TEXT NOT NULL, source_section TEXT, source_row INTEGER, quote TEXT, note TEXT,
             illustrative INTEGER NOT NULL DEFAULT 0 CHECK (illustrative IN (0, 1)),
-            dataset_id TEXT NOT NULL REFERENCES datasets(id))""",
-        "Indicator values: actuals, plans, targets and baselines, each with its source",
+            dataset_id TEXT NOT NULL REFERENCES datasets(id), label TEXT)""",
+        "Indicator values: actuals, plans, targets and baselines, each with its source and its words",
         None,
     ),
     "places": (

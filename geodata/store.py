@@ -367,9 +367,22 @@ def _to_7(conn: sqlite3.Connection, sample: Path) -> None:
         conn.execute(ddl)
 
 
+def _to_8(conn: sqlite3.Connection, sample: Path) -> None:
+    """7 -> 8: each figure keeps the words its source gives it ("Tổng thu ngân sách nhà nước",
+    "… (khu trung tâm xã)"), so a report draft labels it as the document did.  The sample's
+    figures get their words back from the sample; figures a user imported keep none (the
+    catalogue name stands in)."""
+    if "label" not in {r[1] for r in conn.execute("PRAGMA table_info(observations)")}:
+        conn.execute("ALTER TABLE observations ADD COLUMN label TEXT")
+    conn.execute("UPDATE observations SET label = (SELECT s.label FROM sample.observations s"
+                 " WHERE s.source_doc = observations.source_doc AND s.source_row = observations.source_row"
+                 " AND s.dataset_id = observations.dataset_id AND s.indicator_code = observations.indicator_code)"
+                 " WHERE label IS NULL AND dataset_id IN (SELECT DISTINCT dataset_id FROM sample.observations)")
+
+
 # version found -> (step to the next version, that version)
 MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection, Path], None], str]] = {
-    "4": (_to_5, "5"), "5": (_to_6, "6"), "6": (_to_7, "7")}
+    "4": (_to_5, "5"), "5": (_to_6, "6"), "6": (_to_7, "7"), "7": (_to_8, "8")}
 
 
 def migrate(path: str | Path, sample: str | Path) -> Path | None:

@@ -13,10 +13,39 @@ from geodata import schema, store
 from tests.conftest import SAMPLE
 
 
+def _as_version_7(path: Path) -> None:
+    """What a store made before figures kept their source's words looks like, plus a user's figure."""
+    with sqlite3.connect(path) as c:
+        c.execute("ALTER TABLE observations DROP COLUMN label")
+        c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
+                  " source_doc, source_row, dataset_id) VALUES"
+                  " ('03390','2025','grain_output_t','2025','actual',4321,'nhap.xlsx',7,'plan-docs')")
+        c.execute("UPDATE meta SET value='7' WHERE key='schema_version'")
+
+
+def test_version_7_store_gets_the_sources_words_back_for_the_sample_figures(tmp_path):
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    _as_version_7(path)
+    assert store.ensure_store(path, SAMPLE) == path
+    assert store.schema_version(path) == schema.SCHEMA_VERSION
+    conn = store.connect(path, readonly=True)
+    labels = dict(conn.execute("SELECT quote, label FROM observations WHERE unit_code='03390' AND"
+                               " indicator_code='budget_revenue_mvnd' AND period IN ('2025H1', '2025')").fetchall())
+    mine = conn.execute("SELECT label FROM observations WHERE source_doc='nhap.xlsx'").fetchall()
+    conn.close()
+    assert labels["Thu ngân sách trên địa bàn 212 triệu đồng"] == "Thu ngân sách trên địa bàn"
+    assert "Tổng thu ngân sách nhà nước" in labels.values()
+    assert [tuple(r) for r in mine] == [(None,)]  # a user's figure has no words to recover
+    assert (tmp_path / "webmap.gpkg.v7.bak").exists()
+
+
 def _as_version_6(path: Path) -> None:
     """What a store made before the browser workflow looks like: no entries, no audit, imports
     without a user."""
+    _as_version_7(path)
     with sqlite3.connect(path) as c:
+        c.execute("DELETE FROM observations WHERE source_doc='nhap.xlsx'")
         for table in ("entries", "audit"):
             c.execute(f"DROP TABLE {table}")
             c.execute("DELETE FROM gpkg_contents WHERE table_name=?", (table,))
@@ -30,7 +59,7 @@ def test_version_6_store_gets_the_workflow_tables(tmp_path):
     _as_version_6(path)
     n_obs = sqlite3.connect(path).execute("SELECT COUNT(*) FROM observations").fetchone()[0]
     assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == "7"
+    assert store.schema_version(path) == schema.SCHEMA_VERSION
     conn = store.connect(path, readonly=True)
     assert conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
@@ -58,7 +87,7 @@ def test_version_5_store_gets_the_vocabulary_and_keeps_user_entries(tmp_path):
     shutil.copyfile(SAMPLE, path)
     _as_version_5(path)
     assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == "7"
+    assert store.schema_version(path) == schema.SCHEMA_VERSION
     conn = store.connect(path, readonly=True)
     names = dict(conn.execute("SELECT code, name_vi FROM indicators").fetchall())
     aliases = dict(conn.execute("SELECT alias, indicator_code FROM indicator_aliases").fetchall())
@@ -94,7 +123,7 @@ def test_version_4_store_is_upgraded_and_the_old_file_kept(tmp_path):
 
     assert store.ensure_store(path, SAMPLE) == path
 
-    assert store.schema_version(path) == schema.SCHEMA_VERSION == "7"
+    assert store.schema_version(path) == schema.SCHEMA_VERSION == "8"
     backup = tmp_path / "webmap.gpkg.v4.bak"
     assert _sha(backup) == before
     assert not (tmp_path / "webmap.gpkg.migrating").exists()
