@@ -184,9 +184,10 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if args.format == "md":
-        data = report_text.markdown(draft).encode("utf-8")
+        data = (report_text.review_markdown(draft) if args.review else report_text.markdown(draft)).encode("utf-8")
     else:
-        data = report_docx.docx(draft, _report_maps(draft, args) if args.maps else [])
+        data = (report_docx.review_docx(draft) if args.review else
+                report_docx.docx(draft, _report_maps(draft, args) if args.maps else []))
         if args.format == "pdf":
             try:
                 data = report_docx.to_pdf(data)
@@ -194,11 +195,14 @@ def _report(args: argparse.Namespace) -> int:
                 print(exc.args[0] if args.lang == "vi" else exc.args[1], file=sys.stderr)
                 return 2
     Path(args.output).write_bytes(data)
-    lines = sum(len(s.lines) for s in draft.sections)
+    figures, points = len(draft.figures), len(draft.review)
+    targets = len(draft.targets) + sum(1 for r in draft.annex if r.plan)
     if args.lang == "vi":
-        print(f"{args.output}: {lines} chỉ tiêu, {len(draft.checks)} số liệu cần kiểm tra, {len(draft.sources)} nguồn")
+        print(f"{args.output}: {figures} số liệu, {targets} chỉ tiêu kế hoạch, {points} điểm cần rà soát"
+              f"{'' if args.review else ' (xem --review)'}, {len(draft.sources)} nguồn")
     else:
-        print(f"{args.output}: {lines} indicators, {len(draft.checks)} figures to check, {len(draft.sources)} sources")
+        print(f"{args.output}: {figures} figures, {targets} targets and plans, {points} points to review"
+              f"{'' if args.review else ' (see --review)'}, {len(draft.sources)} sources")
     return 0
 
 
@@ -214,7 +218,7 @@ def _report_maps(draft: Any, args: argparse.Namespace) -> list[tuple[bytes, str]
         return []
     finally:
         conn.close()
-    return [(data, info.title)]
+    return [(data, report_figures.caption(draft, info.title, args.lang))]
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -371,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--period", required=True, help="2025H1, 2025…")
     rep.add_argument("--format", choices=("docx", "pdf", "md"), default="docx")
     rep.add_argument("--no-maps", dest="maps", action="store_false", help="leave the unit's map out of the DOCX/PDF")
+    rep.add_argument("--review", action="store_true",
+                     help="write the review memo (figures that do not add up, inferred plans…) instead of the draft")
     rep.add_argument("--indicator", action="append",
                      help="a province report ranks its communes on these (repeat or comma-separate)")
     rep.add_argument("-o", "--output", required=True)

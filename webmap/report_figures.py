@@ -8,9 +8,16 @@ from webmap import figures
 
 
 def figure_request(draft: Any, lang: str) -> figures.FigureRequest:
-    """The unit's map at a report's size (A4 portrait, 150 dpi): the first ranked indicator some
-    commune reported, for the report's period; else population density, 2025."""
-    ranked = next((r for r in draft.rankings if r.reported), None)
-    indicator, period = (ranked.code, draft.period) if ranked is not None else ("population_density", "2025")
-    return figures.FigureRequest(unit=draft.unit["code"], period=period, indicator=indicator, paper="A4",
-                                 orientation="portrait", fmt="png", dpi=150, lang=lang)
+    """The map the draft chose (``draft.map_choice``: an indicator the unit or its units below
+    have figures of) at a report's size (A4 portrait, 150 dpi)."""
+    choice = draft.map_choice or {"unit": draft.unit["code"], "indicator": "population_density", "period": "2025"}
+    return figures.FigureRequest(unit=choice["unit"], period=choice["period"], indicator=choice["indicator"],
+                                 paper="A4", orientation="portrait", fmt="png", dpi=150, lang=lang)
+
+
+def caption(draft: Any, title: str, lang: str) -> str:
+    """The figure's title, said to be illustrative when the figures it maps are."""
+    from geodata.report_wording import TEXT
+
+    illustrative = bool((draft.map_choice or {}).get("illustrative"))
+    return title + (TEXT[lang]["figure_illustrative"] if illustrative else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from geodata import report, report_docx, report_text
 from webmap import caching, db, figure_views, figures, params, report_figures
@@ -45,7 +45,13 @@ def _maps(draft: report.Report, language: str) -> list[tuple[bytes, str]]:
                                             lambda: figure_views._draw("map", req))
     except figures.FigureError:
         return []
-    return [(data, info.title)]
+    return [(data, report_figures.caption(draft, info.title, language))]
+
+
+@bp.errorhandler(report.NoFigures)
+def _no_figures(exc: report.NoFigures):
+    return jsonify({"error": {"code": 404, "message_vi": exc.args[0], "message_en": exc.args[1],
+                              "periods": exc.args[2]}}), 404
 
 
 @bp.get("/<code>.<fmt>")
@@ -58,15 +64,19 @@ def unit_report(code: str, fmt: str):
         raise params.ParamError("period", "cần kỳ báo cáo (vd. 2025H1)", "a report period is needed (e.g. 2025H1)")
     ranked = tuple(params.indicator_list("indicator"))
     language = lang()
+    review = request.args.get("review") in ("1", "true")
 
     def build() -> bytes:
         try:
             draft = report.build(db.conn(), code[:40], period, language, ranked=ranked)
+        except report.NoFigures:
+            raise
         except report.ReportError as exc:
             raise params.ParamError("unit", exc.args[0], exc.args[1]) from None
         if fmt == "md":
-            return report_text.markdown(draft).encode("utf-8")
-        document = report_docx.docx(draft, _maps(draft, language))
+            text = report_text.review_markdown(draft) if review else report_text.markdown(draft)
+            return text.encode("utf-8")
+        document = report_docx.review_docx(draft) if review else report_docx.docx(draft, _maps(draft, language))
         if fmt == "docx":
             return document
         if not _converter.acquire(timeout=30):
@@ -76,7 +86,9 @@ def unit_report(code: str, fmt: str):
         finally:
             _converter.release()
 
-    data = _cache.get_or_build((code, fmt, period, ranked, language), build)
-    name = f"bao_cao_{code}_{period}.{fmt}" if language == "vi" else f"report_{code}_{period}.{fmt}"
+    data = _cache.get_or_build((code, fmt, period, ranked, language, review), build)
+    stem = ("ra_soat" if language == "vi" else "review") if review else ("bao_cao" if language == "vi" else "report")
+    name = f"{stem}_{code}_{period}.{fmt}"
     return caching.conditional(Response(data, mimetype=MIMETYPES[fmt], headers={
-        "Content-Disposition": params.content_disposition("attachment", name)}), code, fmt, period, ranked, language)
+        "Content-Disposition": params.content_disposition("attachment", name)}), code, fmt, period, ranked, language,
+        review)

@@ -434,9 +434,9 @@ def unit_page(code: str):
     small = None
     if len(frame) and frame.geometry.iloc[0] is not None:
         small = _small_map(frame)
-    report_periods = [r[0] for r in conn.execute(
-        "SELECT DISTINCT period FROM observations WHERE unit_code=? AND unit_vintage='2025' AND kind='actual'"
-        " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period DESC LIMIT 3", (code,))]
+    from geodata import report
+
+    report_periods = report.report_periods(conn, code)
     from webmap import workflow_views
 
     kids = _children(conn, unit)
