@@ -134,6 +134,20 @@ def test_an_archive_is_measured_before_it_is_inflated(work, monkeypatch):
     assert "giải nén ra 11 MB, quá giới hạn 10 MB" in refused.value.lines("vi")[0]
 
 
+def _refused_boundaries(db, path, level: str) -> list[str]:
+    """Import ``path`` as boundaries of ``level``: it must be refused and the store left byte for
+    byte as it was; returns the Vietnamese lines of the refusal."""
+    before = _sha(db)
+    conn = store.connect(db)
+    try:
+        with pytest.raises(imports.ImportRefused) as refused:
+            boundaries_import.import_boundaries(conn, path, boundaries_import.Options(level=level))
+    finally:
+        conn.close()
+    assert _sha(db) == before
+    return refused.value.lines("vi")
+
+
 def test_a_feature_of_too_many_vertices_is_refused_naming_it(work):
     import geopandas as gpd
     import numpy as np
@@ -147,16 +161,8 @@ def test_a_feature_of_too_many_vertices_is_refused_naming_it(work):
                              geometry=[shapely.box(103.0, 22.0, 103.1, 22.1), shapely.Polygon(ring)], crs=4326)
     path = d / "dense.gpkg"
     frame.to_file(path, driver="GPKG")
-    before = _sha(db)
-    conn = store.connect(db)
-    try:
-        with pytest.raises(imports.ImportRefused) as refused:
-            boundaries_import.import_boundaries(conn, path, boundaries_import.Options(level="commune"))
-    finally:
-        conn.close()
-    (line,) = refused.value.lines("vi")
+    (line,) = _refused_boundaries(db, path, "commune")
     assert "đối tượng/dòng 2" in line and f"{n + 1:,}".replace(",", ".") in line and "250.000" in line
-    assert _sha(db) == before
 
 
 def test_a_refusal_names_the_users_file_never_the_servers_path(tmp_path):
@@ -191,12 +197,5 @@ def test_a_village_file_naming_a_commune_code_is_refused_not_a_crash(work):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
         "code": "03390"}, "geometry": {"type": "Polygon", "coordinates": [[[103.6, 22.3], [103.7, 22.3],
                                                                          [103.7, 22.4], [103.6, 22.3]]]}}]}))
-    before = _sha(db)
-    conn = store.connect(db)
-    try:
-        with pytest.raises(imports.ImportRefused) as refused:
-            boundaries_import.import_boundaries(conn, path, boundaries_import.Options(level="village"))
-    finally:
-        conn.close()
-    assert any("đã là mã của một đơn vị cấp commune" in line for line in refused.value.lines("vi"))
-    assert _sha(db) == before
+    lines = _refused_boundaries(db, path, "village")
+    assert any("đã là mã của một đơn vị cấp commune" in line for line in lines)
