@@ -217,14 +217,17 @@ def report_periods(conn: sqlite3.Connection, code: str) -> list[str]:
     return sorted(found, key=lambda t: (t[:4], len(t) == 4, t), reverse=True)
 
 
-def _source_index(o: dict[str, Any], sources_list: list[str], lang: str) -> int | None:
-    s = progress.sourced(o) or {}
-    label = sources.describe(s.get("source"), lang)
+def _cite(sources_list: list[str], label: str) -> int | None:
+    """The number of ``label`` in the draft's source list, added when new."""
     if not label:
         return None
     if label not in sources_list:
         sources_list.append(label)
     return sources_list.index(label) + 1
+
+
+def _source_index(o: dict[str, Any], sources_list: list[str], lang: str) -> int | None:
+    return _cite(sources_list, sources.describe((progress.sourced(o) or {}).get("source"), lang))
 
 
 def _label(o: dict[str, Any], entry: dict[str, Any], lang: str) -> str:
@@ -492,9 +495,7 @@ def _aggregated_figure(code: str, ctx: _Context) -> Figure | None:
         " WHERE u.parent_code=? AND o.indicator_code=? AND o.period=? AND o.kind='actual' AND o.value IS NOT NULL"
         " ORDER BY u.full_name", (ctx.unit["code"], code, ctx.period))]
     names = ", ".join(r[0] for r in reporting[:8]) + (" …" if len(reporting) > 8 else "")
-    source = t["aggregated_source"].format(n=n, total=total, child=child, names=names)
-    if source not in ctx.sources:
-        ctx.sources.append(source)
+    index = _cite(ctx.sources, t["aggregated_source"].format(n=n, total=total, child=child, names=names))
     if n == total:
         sentence = t["level"].format(label=label, value=value) + t["aggregated_all"].format(n=n, total=total,
                                                                                              child=child)
@@ -504,7 +505,7 @@ def _aggregated_figure(code: str, ctx: _Context) -> Figure | None:
                                                level=t["level_words"].get(ctx.unit["level"], ""))
         status = "no_target"
     return Figure(code=code, label=label, unit=unit, value=actual["value"], period=ctx.period, kind="aggregated",
-                  sentence=sentence[0].upper() + sentence[1:] + ".", source_index=ctx.sources.index(source) + 1,
+                  sentence=sentence[0].upper() + sentence[1:] + ".", source_index=index,
                   illustrative=bool((actual.get("source") or {}).get("illustrative")), status=status,
                   partial_sum=n != total)
 
@@ -531,13 +532,7 @@ def _ranking(ctx: _Context, indicator: str) -> Ranking | None:
         target = (e["evaluations"][idx].get("target") or {}) if idx is not None else {}
         pct = e.get("pct_of_target") if e.get("pct_of_target") is not None else e.get("pct_of_plan")
         target_text = _with_unit(target.get("value"), _unit_words(target.get("measure_unit"), lang), lang)
-        src = actual.get("source")
-        index = None
-        if src:
-            label = sources.describe(src, lang)
-            if label and label not in ctx.sources:
-                ctx.sources.append(label)
-            index = ctx.sources.index(label) + 1 if label else None
+        index = _cite(ctx.sources, sources.describe(actual.get("source"), lang))
         status = _status_key(e)
         rows.append({"code": child["code"], "name": child["full_name"], "value": actual.get("value"),
                      "target": target.get("value"), "target_text": target_text, "pct": pct, "status": status,
@@ -684,11 +679,12 @@ def _map_choice(conn: sqlite3.Connection, unit: dict[str, Any], figures: list[Fi
     real = [f for f in figures if f.kind in ("actual", "baseline") and not f.illustrative and f.value is not None
             and f.code in (*DEFAULT_RANKED, "population")]
     real += [f for f in figures if f.kind in ("actual", "baseline") and not f.illustrative and f not in real]
+    below = {r[0] for r in conn.execute(
+        "SELECT DISTINCT o.indicator_code FROM observations o JOIN units u ON u.code=o.unit_code"
+        " AND u.vintage=o.unit_vintage WHERE u.parent_code=? AND o.illustrative=0 AND o.value IS NOT NULL",
+        (unit["code"],))}
     for f in real:
-        if conn.execute(
-                "SELECT 1 FROM observations o JOIN units u ON u.code=o.unit_code AND u.vintage=o.unit_vintage"
-                " WHERE u.parent_code=? AND o.indicator_code=? AND o.illustrative=0 AND o.value IS NOT NULL LIMIT 1",
-                (unit["code"], f.code)).fetchone():
+        if f.code in below:
             return {"unit": unit["code"], "indicator": f.code, "period": f.period, "illustrative": False}
     if real and unit.get("parent_code"):
         f = real[0]

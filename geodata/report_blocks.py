@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from geodata import periods
 from geodata.report import Report, Target, number
+from geodata.report_outline import TASK_AREAS
 from geodata.report_wording import STATUS_WORDS, TEXT
 
 
@@ -77,8 +78,6 @@ def blocks(report: Report) -> list[Block]:
         out.append(Block("para", report.part_two_targets_note))
     out += _target_items(report.part_two_targets, lang)
     out.append(Block("chapter", f"III. {t['tasks'].upper()}"))
-    from geodata.report_outline import TASK_AREAS
-
     for n, (vi, en) in enumerate(TASK_AREAS, start=1):
         out.append(Block("section", f"{n}. {vi if lang == 'vi' else en}"))
         out.append(Block("placeholder", t["fill_in"].format(what=t["fill_tasks"])))
@@ -110,7 +109,7 @@ def annex_blocks(report: Report) -> list[Block]:
     i = 0 if lang == "vi" else 1
     year = report.period[:4]
     issuer = running(report.issuer["full_name"])
-    out = [Block("annex", t["annex_title"], text_rows(t["annex_subtitle"].format(year=report.made[:4], unit=issuer)))]
+    out = [Block("annex", t["annex_title"], [(t["annex_subtitle"].format(year=report.made[:4], unit=issuer),)])]
     head = tuple(h.format(year=year, period=report.period_words) for h in t["annex_head"])
     out.append(Block("table", head=head, rows=[
         (str(r.number), r.label, r.unit, r.same_period, r.plan, r.actual, r.pct_plan, r.pct_same, r.note)
@@ -139,10 +138,6 @@ def annex_blocks(report: Report) -> list[Block]:
         out.append(Block("section", t["sources_title"]))
         out += [Block("para", f"[{n}] {s}", level=-1) for n, s in enumerate(report.sources, start=1)]
     return out
-
-
-def text_rows(text: str) -> list[tuple[str, ...]]:
-    return [(text,)]
 
 
 def review_blocks(report: Report) -> list[Block]:
