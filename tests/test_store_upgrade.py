@@ -13,6 +13,17 @@ from geodata import schema, store
 from tests.conftest import SAMPLE
 
 
+def _upgraded(tmp_path: Path, downgrade) -> Path:
+    """A copy of the sample made old by ``downgrade``, opened as a working store: upgraded to
+    this schema."""
+    path = tmp_path / "webmap.gpkg"
+    shutil.copyfile(SAMPLE, path)
+    downgrade(path)
+    assert store.ensure_store(path, SAMPLE) == path
+    assert store.schema_version(path) == schema.SCHEMA_VERSION
+    return path
+
+
 def _as_version_7(path: Path) -> None:
     """What a store made before figures kept their source's words looks like, plus a user's figure."""
     with sqlite3.connect(path) as c:
@@ -24,11 +35,7 @@ def _as_version_7(path: Path) -> None:
 
 
 def test_version_7_store_gets_the_sources_words_back_for_the_sample_figures(tmp_path):
-    path = tmp_path / "webmap.gpkg"
-    shutil.copyfile(SAMPLE, path)
-    _as_version_7(path)
-    assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == schema.SCHEMA_VERSION
+    path = _upgraded(tmp_path, _as_version_7)
     conn = store.connect(path, readonly=True)
     labels = dict(conn.execute("SELECT quote, label FROM observations WHERE unit_code='03390' AND"
                                " indicator_code='budget_revenue_mvnd' AND period IN ('2025H1', '2025')").fetchall())
@@ -54,12 +61,10 @@ def _as_version_6(path: Path) -> None:
 
 
 def test_version_6_store_gets_the_workflow_tables(tmp_path):
-    path = tmp_path / "webmap.gpkg"
-    shutil.copyfile(SAMPLE, path)
-    _as_version_6(path)
-    n_obs = sqlite3.connect(path).execute("SELECT COUNT(*) FROM observations").fetchone()[0]
-    assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == schema.SCHEMA_VERSION
+    sample = sqlite3.connect(f"{Path(SAMPLE).resolve().as_uri()}?mode=ro", uri=True)
+    n_obs = sample.execute("SELECT COUNT(*) FROM observations").fetchone()[0]
+    sample.close()
+    path = _upgraded(tmp_path, _as_version_6)
     conn = store.connect(path, readonly=True)
     assert conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
@@ -83,11 +88,7 @@ def _as_version_5(path: Path) -> None:
 
 
 def test_version_5_store_gets_the_vocabulary_and_keeps_user_entries(tmp_path):
-    path = tmp_path / "webmap.gpkg"
-    shutil.copyfile(SAMPLE, path)
-    _as_version_5(path)
-    assert store.ensure_store(path, SAMPLE) == path
-    assert store.schema_version(path) == schema.SCHEMA_VERSION
+    path = _upgraded(tmp_path, _as_version_5)
     conn = store.connect(path, readonly=True)
     names = dict(conn.execute("SELECT code, name_vi FROM indicators").fetchall())
     aliases = dict(conn.execute("SELECT alias, indicator_code FROM indicator_aliases").fetchall())

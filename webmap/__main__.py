@@ -26,7 +26,8 @@ from geodata import (
     store,
 )
 from geodata.numbers import written
-from webmap import config, print_options, users_cli
+from webmap import cli_words, config, print_options, users_cli
+from webmap.cli_words import h
 
 
 def _open_store() -> Path:
@@ -166,7 +167,8 @@ def _figure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=sorted(print_options.FORMATS), default="pdf")
     p.add_argument("--dpi", type=int, default=300)
     p.add_argument("--colour-by", dest="colour_by", choices=("value", "status"), default="value")
-    p.add_argument("--dem", help="DEM GeoTIFF for a hillshade (or WEBMAP_DEM)")
+    p.add_argument("--dem", help=h("tệp DEM GeoTIFF để vẽ địa hình bóng đổ (hoặc WEBMAP_DEM)",
+                                   "DEM GeoTIFF for a hillshade (or WEBMAP_DEM)"))
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
 
@@ -335,111 +337,155 @@ def _imports_undo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="webmap")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi")
+    argv = sys.argv[1:] if argv is None else argv
+    cli_words.install(cli_words.language(argv))
+    parser = cli_words.Parser(prog="webmap", description=h(
+        "Bản đồ quy hoạch xã, tỉnh: phục vụ bản đồ, nhập, xuất, in, dự thảo báo cáo, sao lưu.",
+        "Planning maps of communes and provinces: serve, import, export, print, draft reports, back up."))
+    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help=h("ngôn ngữ (mặc định vi)",
+                                                                             "language (default vi)"))
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the map (gunicorn: a worker per core × 4 threads; --dev for Werkzeug)")
-    serve.add_argument("--dev", action="store_true", help="Werkzeug's development server (reloads nothing)")
+    serve = sub.add_parser("serve", help=h(
+        "phục vụ bản đồ (gunicorn: mỗi lõi một tiến trình × 4 luồng; --dev dùng máy chủ thử của Werkzeug)",
+        "serve the map (gunicorn: a worker per core × 4 threads; --dev for Werkzeug)"))
+    serve.add_argument("--dev", action="store_true", help=h("máy chủ thử của Werkzeug (không tự nạp lại)",
+                                                            "Werkzeug's development server (reloads nothing)"))
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     serve.set_defaults(func=_serve)
-    cat = sub.add_parser("catalogue", help="indicator catalogue").add_subparsers(dest="action", required=True)
-    imp = cat.add_parser("import", help="add or update indicators from a CSV or XLSX file")
+    cat = sub.add_parser("catalogue", help=h("danh mục chỉ tiêu",
+                                             "indicator catalogue")).add_subparsers(dest="action", required=True)
+    imp = cat.add_parser("import", help=h("thêm hoặc cập nhật chỉ tiêu từ tệp CSV hoặc XLSX",
+                                          "add or update indicators from a CSV or XLSX file"))
     imp.add_argument("path")
     imp.add_argument("--sheet")
     imp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp.set_defaults(func=_catalogue_import)
-    fig = sub.add_parser("figure", help="a print map figure (A4/A3, PNG/PDF/SVG)")
+    fig = sub.add_parser("figure", help=h("bản đồ in (A4/A3, PNG/PDF/SVG)", "a print map figure (A4/A3, PNG/PDF/SVG)"))
     fig.add_argument("--unit", required=True)
     fig.add_argument("--title")
     _figure_options(fig)
     fig.set_defaults(func=_figure)
-    atl = sub.add_parser("atlas", help="one PDF: cover, overview and a page per unit")
+    atl = sub.add_parser("atlas", help=h("một tệp PDF: bìa, trang tổng quan và mỗi đơn vị một trang",
+                                         "one PDF: cover, overview and a page per unit"))
     atl.add_argument("--level", choices=("commune",), default="commune")
-    atl.add_argument("--within", required=True, help="the province whose communes get a page")
+    atl.add_argument("--within", required=True, help=h("tỉnh có các xã được in mỗi xã một trang",
+                                                       "the province whose communes get a page"))
     _figure_options(atl)
     atl.set_defaults(func=_atlas)
-    exp = sub.add_parser("export", help="a layer as GeoJSON, GeoPackage, Shapefile (zip), KML, CSV or XLSX")
+    exp = sub.add_parser("export", help=h("xuất một lớp ra GeoJSON, GeoPackage, Shapefile (zip), KML, CSV hoặc XLSX",
+                                          "a layer as GeoJSON, GeoPackage, Shapefile (zip), KML, CSV or XLSX"))
     exp.add_argument("layer", choices=exports.LAYERS)
     exp.add_argument("--format", choices=sorted(exports.FORMATS), required=True)
     exp.add_argument("--level", default="commune")
     exp.add_argument("--within")
-    exp.add_argument("--indicator", action="append", help="repeat or comma-separate")
+    exp.add_argument("--indicator", action="append", help=h("lặp lại tham số hoặc ngăn bằng dấu phẩy",
+                                                            "repeat or comma-separate"))
     exp.add_argument("--period")
-    exp.add_argument("--crs", help="EPSG:4326 (default), vn2000 (the province's TM-3 zone) or vn2000:103")
+    exp.add_argument("--crs", help=h("EPSG:4326 (mặc định), vn2000 (múi TM-3 của tỉnh) hoặc vn2000:103",
+                                     "EPSG:4326 (default), vn2000 (the province's TM-3 zone) or vn2000:103"))
     exp.add_argument("-o", "--output", required=True)
     exp.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     exp.set_defaults(func=_export)
-    rep = sub.add_parser("report", help="a draft report of a unit for a period (DOCX, PDF or Markdown)")
+    rep = sub.add_parser("report", help=h("dự thảo báo cáo của một đơn vị cho một kỳ (DOCX, PDF hoặc Markdown)",
+                                          "a draft report of a unit for a period (DOCX, PDF or Markdown)"))
     rep.add_argument("--unit", required=True)
-    rep.add_argument("--period", required=True, help="2025H1, 2025…")
+    rep.add_argument("--period", required=True, help=h("2025H1 (6 tháng đầu năm 2025), 2025 (cả năm)…",
+                                                       "2025H1, 2025…"))
     rep.add_argument("--format", choices=("docx", "pdf", "md"), default="docx")
-    rep.add_argument("--no-maps", dest="maps", action="store_false", help="leave the unit's map out of the DOCX/PDF")
+    rep.add_argument("--no-maps", dest="maps", action="store_false", help=h("không chèn bản đồ của đơn vị vào DOCX/PDF",
+                                                                            "leave the unit's map out of the DOCX/PDF"))
     rep.add_argument("--review", action="store_true",
-                     help="write the review memo (figures that do not add up, inferred plans…) instead of the draft")
+                     help=h("ghi phiếu rà soát (số liệu không khớp, kế hoạch suy ra…) thay cho dự thảo",
+                            "write the review memo (figures that do not add up, inferred plans…) instead of the draft"))
     rep.add_argument("--indicator", action="append",
-                     help="a province report ranks its communes on these (repeat or comma-separate)")
+                     help=h("báo cáo của tỉnh xếp hạng các xã theo các chỉ tiêu này (lặp lại hoặc ngăn bằng dấu phẩy)",
+                            "a province report ranks its communes on these (repeat or comma-separate)"))
     rep.add_argument("-o", "--output", required=True)
     rep.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     rep.set_defaults(func=_report)
-    imp_root = sub.add_parser("import", help="import boundaries or indicator tables").add_subparsers(
+    imp_root = sub.add_parser("import", help=h("nhập ranh giới hoặc bảng số liệu chỉ tiêu",
+                                               "import boundaries or indicator tables")).add_subparsers(
         dest="what", required=True)
     imp_b = imp_root.add_parser(
-        "boundaries", help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML/KMZ, CSV with WKT or lon/lat")
+        "boundaries", help=h("GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML/KMZ, CSV có cột WKT hoặc kinh độ/vĩ độ",
+                             "GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML/KMZ, CSV with WKT or lon/lat"))
     imp_b.add_argument("path")
     imp_b.add_argument("--level", required=True, choices=("province", "commune", "village"))
     imp_b.add_argument("--vintage", default="2025", choices=("2025", "pre2025"))
     imp_b.add_argument("--code-field")
     imp_b.add_argument("--name-field")
     imp_b.add_argument("--parent-field")
-    imp_b.add_argument("--crs", help="EPSG:<code>, vn2000:<meridian> (e.g. vn2000:103) or vn2000:utm48")
+    imp_b.add_argument("--crs", help=h("EPSG:<mã>, vn2000:<kinh tuyến trục> (ví dụ vn2000:103) hoặc vn2000:utm48",
+                                       "EPSG:<code>, vn2000:<meridian> (e.g. vn2000:103) or vn2000:utm48"))
     imp_b.add_argument("--layer")
     imp_b.add_argument("--allow-outside", action="store_true",
-                       help="accept villages that lie mostly outside their commune (the share is reported)")
-    imp_b.add_argument("--report", help="write the match report (JSON)")
+                       help=h("chấp nhận bản nằm phần lớn ngoài xã của nó (tỷ lệ được báo)",
+                              "accept villages that lie mostly outside their commune (the share is reported)"))
+    imp_b.add_argument("--report", help=h("ghi báo cáo ghép (JSON)", "write the match report (JSON)"))
     imp_b.add_argument("--max-mb", type=int, default=200)
     imp_b.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_b.set_defaults(func=_import_boundaries)
-    imp_i = imp_root.add_parser("indicators", help="CSV or XLSX, long or wide layout, any Vietnamese encoding")
+    imp_i = imp_root.add_parser("indicators", help=h("CSV hoặc XLSX, dạng dọc hoặc ngang, mọi bảng mã tiếng Việt",
+                                                     "CSV or XLSX, long or wide layout, any Vietnamese encoding"))
     imp_i.add_argument("path")
     imp_i.add_argument("--sheet")
     imp_i.add_argument("--vintage", default=None, choices=("2025", "pre2025"),
-                       help="the units the sheet is keyed to (default: inferred; pre2025 when some of its units "
-                            "exist only before the 2025 merger)")
-    imp_i.add_argument("--accept-suggestions", action="store_true", help="apply fuzzy name matches too")
+                       help=h("bảng số liệu theo đơn vị nào (mặc định: tự nhận biết; pre2025 khi có đơn vị chỉ tồn tại "
+                              "trước sắp xếp năm 2025)",
+                              "the units the sheet is keyed to (default: inferred; pre2025 when some of its units "
+                              "exist only before the 2025 merger)"))
+    imp_i.add_argument("--accept-suggestions", action="store_true", help=h("nhận cả các gợi ý ghép tên gần đúng",
+                                                                           "apply fuzzy name matches too"))
     imp_i.add_argument("--skip-unmatched", action="store_true",
-                       help="import the rows that match and leave out (and list) the rows that do not")
-    imp_i.add_argument("--weight", help="indicator to weight rates by when merging pre-2025 units")
-    imp_i.add_argument("--period", help="the period of a sheet that names none (2024, 2025H1, 2025Q1, 2026-2030)")
-    imp_i.add_argument("--indicator", action="append", metavar="HEADING=CODE",
-                       help="map a heading to a catalogue code (repeatable)")
-    imp_i.add_argument("--province", help="province code or name: names are matched within it")
-    imp_i.add_argument("--unit-column", help="the heading of the column that names the units")
-    imp_i.add_argument("--ignore-column", action="append", metavar="HEADING", help="a column to skip (repeatable)")
-    imp_i.add_argument("--report", help="write the join report (CSV), whatever the outcome")
+                       help=h("nhập các dòng ghép được, bỏ qua (và liệt kê) các dòng không ghép được",
+                              "import the rows that match and leave out (and list) the rows that do not"))
+    imp_i.add_argument("--weight", help=h("chỉ tiêu làm trọng số khi gộp tỷ lệ của các đơn vị trước năm 2025",
+                                          "indicator to weight rates by when merging pre-2025 units"))
+    imp_i.add_argument("--period", help=h("kỳ của bảng không ghi kỳ (2024, 2025H1, 2025Q1, 2026-2030)",
+                                          "the period of a sheet that names none (2024, 2025H1, 2025Q1, 2026-2030)"))
+    imp_i.add_argument("--indicator", action="append", metavar=h("TIÊU_ĐỀ=MÃ", "HEADING=CODE"),
+                       help=h("gán một tiêu đề cột cho một mã chỉ tiêu trong danh mục (lặp lại được)",
+                              "map a heading to a catalogue code (repeatable)"))
+    imp_i.add_argument("--province", help=h("mã hoặc tên tỉnh: tên đơn vị được ghép trong tỉnh này",
+                                            "province code or name: names are matched within it"))
+    imp_i.add_argument("--unit-column", help=h("tiêu đề của cột ghi tên đơn vị",
+                                               "the heading of the column that names the units"))
+    imp_i.add_argument("--ignore-column", action="append", metavar=h("TIÊU_ĐỀ", "HEADING"),
+                       help=h("cột bỏ qua (lặp lại được)", "a column to skip (repeatable)"))
+    imp_i.add_argument("--report", help=h("ghi báo cáo ghép (CSV), dù nhập được hay không",
+                                          "write the join report (CSV), whatever the outcome"))
     imp_i.add_argument("--max-mb", type=int, default=50)
     imp_i.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_i.set_defaults(func=_import_indicators)
-    imp_c = imp_root.add_parser("codes", help="a national code table (units without boundaries), e.g. "
-                                "admin_units_legacy_national.csv")
+    imp_c = imp_root.add_parser("codes", help=h(
+        "bảng mã toàn quốc (đơn vị không có ranh giới), ví dụ admin_units_legacy_national.csv",
+        "a national code table (units without boundaries), e.g. admin_units_legacy_national.csv"))
     imp_c.add_argument("path")
     imp_c.add_argument("--vintage", default="pre2025", choices=("2025", "pre2025"))
     imp_c.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_c.set_defaults(func=_import_codes)
-    imp_x = imp_root.add_parser("crosswalk", help="old (pre-2025) to new (2025) commune pairs")
+    imp_x = imp_root.add_parser("crosswalk", help=h("cặp xã cũ (trước 2025) – xã mới (2025)",
+                                                    "old (pre-2025) to new (2025) commune pairs"))
     imp_x.add_argument("path")
     imp_x.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_x.set_defaults(func=_import_codes)
-    imps = sub.add_parser("imports", help="the import journal").add_subparsers(dest="action", required=True)
-    imps.add_parser("list").set_defaults(func=_imports_list)
-    undo = imps.add_parser("undo")
-    undo.add_argument("id", type=int)
+    imps = sub.add_parser("imports", help=h("nhật ký các lần nhập",
+                                            "the import journal")).add_subparsers(dest="action", required=True)
+    imps.add_parser("list", help=h("liệt kê các lần nhập", "list the imports")).set_defaults(func=_imports_list)
+    undo = imps.add_parser("undo", help=h("hoàn tác một lần nhập (số liệu và ranh giới trước đó trở lại)",
+                                           "undo an import (the figures and boundaries before it come back)"))
+    undo.add_argument("id", type=int, help=h("số của lần nhập (xem imports list)",
+                                             "the import's number (see imports list)"))
     undo.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     undo.set_defaults(func=_imports_undo)
-    bak = sub.add_parser("backup", help="a consistent copy of the store (while the server runs)")
-    bak.add_argument("-o", "--output", help="default: backups/<name>.<time>.gpkg beside the store")
+    bak = sub.add_parser("backup", help=h("sao lưu nhất quán CSDL (kể cả khi máy chủ đang chạy)",
+                                          "a consistent copy of the store (while the server runs)"))
+    bak.add_argument("-o", "--output", help=h("mặc định: backups/<tên>.<thời gian>.gpkg cạnh CSDL",
+                                              "default: backups/<name>.<time>.gpkg beside the store"))
     bak.set_defaults(func=_backup)
-    res = sub.add_parser("restore", help="replace the store with a backup (the store as it was is backed up first)")
+    res = sub.add_parser("restore", help=h("thay CSDL bằng một bản sao lưu (CSDL hiện tại được sao lưu trước)",
+                                           "replace the store with a backup (the store as it was is backed up first)"))
     res.add_argument("path")
     res.set_defaults(func=_restore)
     users_cli.register(sub)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from webmap import accounts, config
+from webmap.cli_words import h
 
 
 def _path() -> Path:
@@ -99,29 +100,38 @@ def _grant(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    users = sub.add_parser("users", help="accounts and their unit-scoped roles").add_subparsers(
+    users = sub.add_parser("users", help=h("tài khoản và vai trò theo đơn vị",
+                                           "accounts and their unit-scoped roles")).add_subparsers(
         dest="action", required=True)
-    add = users.add_parser("add", help="a new account (the password is asked at the prompt)")
+    add = users.add_parser("add", help=h("tạo tài khoản (mật khẩu được hỏi khi chạy)",
+                                         "a new account (the password is asked at the prompt)"))
     add.add_argument("name")
     add.add_argument("--full-name")
-    add.add_argument("--role", action="append", metavar="ROLE:UNIT",
-                     help="e.g. editor:03390, approver:12, admin:VN (VN = the whole country); repeatable")
+    add.add_argument("--role", action="append", metavar=h("VAI_TRÒ:ĐƠN_VỊ", "ROLE:UNIT"),
+                     help=h("ví dụ editor:03390, approver:12, admin:VN (VN = cả nước); lặp lại được",
+                            "e.g. editor:03390, approver:12, admin:VN (VN = the whole country); repeatable"))
     add.add_argument("--password-stdin", action="store_true")
     add.set_defaults(func=_add)
-    users.add_parser("list").set_defaults(func=_list)
+    users.add_parser("list", help=h("liệt kê tài khoản và vai trò",
+                                    "list accounts and their roles")).set_defaults(func=_list)
     for name in ("disable", "enable"):
-        p = users.add_parser(name)
+        p = users.add_parser(name, help=h("khoá tài khoản" if name == "disable" else "mở lại tài khoản",
+                                          f"{name} an account"))
         p.add_argument("name")
         p.set_defaults(func=_disable, command_name=name)
-    pw = users.add_parser("passwd", help="a new password (ends the account's sessions)")
+    pw = users.add_parser("passwd", help=h("đặt mật khẩu mới (kết thúc mọi phiên đăng nhập của tài khoản)",
+                                           "a new password (ends the account's sessions)"))
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")
     pw.set_defaults(func=_passwd)
     for name in ("grant", "revoke"):
-        p = users.add_parser(name, help=f"{name} a role on a unit (and everything under it)")
+        verb = "cấp" if name == "grant" else "thu hồi"
+        p = users.add_parser(name, help=h(f"{verb} một vai trò trên một đơn vị (và mọi đơn vị trực thuộc)",
+                                          f"{name} a role on a unit (and everything under it)"))
         p.add_argument("name")
         p.add_argument("role", choices=sorted(accounts.ROLES))
-        p.add_argument("unit", help="a 2025 unit code, or VN for the whole country")
+        p.add_argument("unit", help=h("mã đơn vị năm 2025, hoặc VN cho cả nước",
+                                      "a 2025 unit code, or VN for the whole country"))
         p.set_defaults(func=_grant, command_name=name)
 
 
