@@ -42,17 +42,18 @@ class Traffic:
 
 
 @contextlib.contextmanager
-def browser_page(viewport: tuple[int, int] = (1280, 800), bypass_csp: bool = True):
+def browser_page(viewport: tuple[int, int] = (1280, 800), bypass_csp: bool = True, touch: bool = False):
     """A fresh Chromium page.  ``bypass_csp``: Playwright's polling ``wait_for_function`` evaluates
     its predicate with ``eval``, which the pages' Content-Security-Policy refuses (rightly); the
-    policy itself is tested with ``bypass_csp=False`` in ``test_browser.py``."""
+    policy itself is tested with ``bypass_csp=False`` in ``test_browser.py``.  ``touch``: a touch
+    screen, so ``page.tap`` sends what a finger does."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                          bypass_csp=bypass_csp)
+                                          bypass_csp=bypass_csp, has_touch=touch)
             page = context.new_page()
             traffic = Traffic()
             page.on("request", lambda r: traffic.requests.append(r.url))

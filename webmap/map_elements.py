@@ -208,3 +208,58 @@ class RefineOnZoom(MacroElement):
         self.zoom = int(zoom)
         self.units_layer = units_layer
         self.outline_layer = outline_layer or "null"
+
+
+class UnitsOverCrowdedPoints(MacroElement):
+    """A tap among crowded points opens the unit under the finger, not whichever point won.
+
+    At a province's zoom the nine tourism sites of Bình Lư sit on top of each other on the
+    commune's centre, so a phone tap on the commune opened one arbitrary site.  A point still
+    opens its own popup when it is the only one within reach of the pointer (a finger reaches
+    22 px, a mouse 6 px, beyond the marker's radius); zooming in separates them.  The unit
+    under the pointer is found by the browser's own hit test (``elementsFromPoint``), so it is
+    the polygon actually drawn there.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, points) {
+            var unitAt = function (ev) {
+                var units = window.webmapUnits || {};
+                var els = document.elementsFromPoint(ev.clientX, ev.clientY);
+                for (var i = 0; i < els.length; i++) {
+                    for (var code in units) { if (units[code]._path === els[i]) { return units[code]; } }
+                }
+                return null;
+            };
+            points.eachLayer(function (marker) {
+                if (!marker.getLatLng || !marker._popup) { return; }
+                marker.off('click', marker._openPopup, marker);
+                marker.on('click', function (e) {
+                    var oe = e.originalEvent || {};
+                    var touch = oe.pointerType === 'touch' ||
+                        (oe.sourceCapabilities && oe.sourceCapabilities.firesTouchEvents);
+                    var reach = touch ? 22 : 6, near = 0;
+                    points.eachLayer(function (o) {
+                        if (o.getLatLng && map.latLngToContainerPoint(o.getLatLng()).distanceTo(e.containerPoint)
+                                <= reach + (o.getRadius ? o.getRadius() : 0)) { near += 1; }
+                    });
+                    var unit = near > 1 && oe.clientX !== undefined ? unitAt(oe) : null;
+                    if (unit) {
+                        L.DomEvent.stop(e);
+                        unit.fire('click', {latlng: e.latlng, originalEvent: oe, crowdedPoints: near});
+                    } else {
+                        marker._openPopup(e);
+                    }
+                });
+            });
+        })({{ this._parent.get_name() }}, {{ this.points }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points_layer: str) -> None:
+        super().__init__()
+        self._name = "UnitsOverCrowdedPoints"
+        self.points = points_layer

@@ -38,7 +38,15 @@ from webmap.formatting import (
     titled,
     unit_label,
 )
-from webmap.map_elements import Attribution, FitView, HtmlControl, MetricScale, PopupsClearOfControls, RefineOnZoom
+from webmap.map_elements import (
+    Attribution,
+    FitView,
+    HtmlControl,
+    MetricScale,
+    PopupsClearOfControls,
+    RefineOnZoom,
+    UnitsOverCrowdedPoints,
+)
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
 ON_EACH_UNIT = folium.JsCode(
@@ -417,8 +425,9 @@ def thematic_map(
     if len(layer.units) <= LAZY_POPUPS:
         _name_labels(layer.units).add_to(m)
     if points is not None and len(points):
-        folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
-                       marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
+        points_layer = folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
+                                      marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
+        UnitsOverCrowdedPoints(points_layer.get_name()).add_to(m)
     if refine is not None:
         RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
                      outline_layer.get_name() if outline_layer is not None else None).add_to(m)
