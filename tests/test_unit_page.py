@@ -74,3 +74,33 @@ def test_unit_page_groups_by_theme_lists_children_and_links_map_downloads_and_pr
     assert len(rows) == 38
     binh_lu = re.search(r'/unit/03390">Xã Bình Lư</a></td>\s*<td class="num">(\d+)</td>', province)
     assert binh_lu and int(binh_lu.group(1)) > 50  # the commune whose report the store holds
+
+
+def _approve(db_path, period: str, value: float) -> None:
+    from geodata import store, workflow
+
+    conn = store.connect(db_path)
+    with conn:
+        workflow.save_figure(conn, "bien_tap_binhlu", "03390", "poor_household_rate", period, value, "%", submit=True)
+        workflow.approve(conn, "duyet_laichau", "03390", period)
+    conn.close()
+
+
+def _row(html: str, name: str) -> str:
+    import html as html_lib
+
+    text = html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+    start = text.index(name)
+    return text[start:start + 260]
+
+
+def test_an_approved_figure_is_on_the_unit_page_and_judged_once_its_base_year_is_there(db_path, client):
+    """An approved 2026 poverty rate (12,35 %) was on the map but not on the unit page."""
+    _approve(db_path, "2026", 12.35)
+    row = _row(client.get("/unit/03390").get_data(as_text=True), "Tỷ lệ hộ nghèo đa chiều")
+    assert "2026 12,35 %" in row and "-0,8 điểm %/năm" in row and "Cần số liệu kỳ gốc" in row, row
+    _approve(db_path, "2025", 13.5)  # −1,15 điểm % in a year against −0,8 (and −1 for 2026–2030)
+    row = _row(client.get("/unit/03390").get_data(as_text=True), "Tỷ lệ hộ nghèo đa chiều")
+    assert "2026 12,35 %" in row and "Đúng tiến độ" in row, row
+    on_map = client.get("/map/poverty?unit=03390&period=2026").get_data(as_text=True)
+    assert "12,35" in on_map and "Đúng tiến độ" in on_map
