@@ -527,3 +527,31 @@ def test_the_jump_factor_is_the_operators_to_set(db_path):
     asked = _form(editor, "03390", {"poor_households": "700"})
     assert asked.status_code == 422 and "gấp 1,8 lần kỳ trước (400)" in asked.get_data(as_text=True)
     assert _form(editor, "03390", {"poor_households": "500"}).status_code == 303
+
+
+def test_logout_or_a_role_change_ends_the_session_and_a_saved_cookie_is_worth_nothing(wapp):
+    """After logout the saved cookie still saved a figure (POST /entry/03390 → 303) for 8 hours."""
+    db = wapp.config["WEBMAP_ACCOUNTS_DB"]
+    client = wapp.test_client()
+    login(client, "bien_tap_binhlu")
+    tok = token(client, "/entry/03390")
+    saved = client.get_cookie("session").value
+    assert accounts.session_count(db, "bien_tap_binhlu") == 1
+    assert client.post("/logout", data={"csrf_token": tok}).status_code == 303
+    assert accounts.session_count(db, "bien_tap_binhlu") == 0
+    replay = wapp.test_client()
+    replay.set_cookie("session", saved)
+    sent = replay.post("/entry/03390", data={"csrf_token": tok, "poor_households__2025H1": "1000"})
+    assert sent.status_code == 401 and replay.get("/entry/03390").status_code == 401
+    # A role given or taken ends the account's sessions: the next request logs in with the new roles.
+    login(client, "bien_tap_binhlu")
+    other = wapp.test_client()
+    login(other, "bien_tap_binhlu")
+    assert accounts.session_count(db, "bien_tap_binhlu") == 2
+    accounts.grant(db, "bien_tap_binhlu", "viewer", "12")
+    assert client.get("/entry/03390").status_code == 401 and other.get("/entry/03390").status_code == 401
+    assert accounts.session_count(db, "bien_tap_binhlu") == 0
+    # The cookie holds a random token, not the user's id.
+    login(client, "bien_tap_binhlu")
+    data = wapp.session_interface.get_signing_serializer(wapp).loads(client.get_cookie("session").value)
+    assert "sid" in data and "uid" not in data and len(data["sid"]) >= 40

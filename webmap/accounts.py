@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +48,10 @@ CREATE TABLE IF NOT EXISTS roles (
     PRIMARY KEY (user_id, role, unit_code));
 CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_failures ON login_failures (key, at);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_sha256 TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_sessions_user ON sessions (user_id);
 """
 
 
@@ -131,13 +137,18 @@ def grant(path: str | Path, name: str, role: str, unit_code: str) -> None:
                            f"no role '{role}' (known: {', '.join(ROLES)})")
     with connect(path) as conn:
         uid = _id(conn, name)
-        conn.execute("INSERT OR IGNORE INTO roles VALUES (?,?,?)", (uid, role, unit_code))
+        if conn.execute("INSERT OR IGNORE INTO roles VALUES (?,?,?)", (uid, role, unit_code)).rowcount:
+            _end_sessions(conn, uid)
 
 
 def revoke(path: str | Path, name: str, role: str, unit_code: str) -> int:
     with connect(path) as conn:
-        return conn.execute("DELETE FROM roles WHERE user_id=? AND role=? AND unit_code=?",
-                            (_id(conn, name), role, unit_code)).rowcount
+        uid = _id(conn, name)
+        n = conn.execute("DELETE FROM roles WHERE user_id=? AND role=? AND unit_code=?",
+                         (uid, role, unit_code)).rowcount
+        if n:
+            _end_sessions(conn, uid)
+        return n
 
 
 def _id(conn: sqlite3.Connection, name: str) -> int:
@@ -148,16 +159,66 @@ def _id(conn: sqlite3.Connection, name: str) -> int:
 
 
 def set_password(path: str | Path, name: str, password: str) -> None:
-    """A new password; sessions signed before it stop working (they carry the old stamp)."""
+    """A new password ends every session of the account, on every server (a stolen cookie dies
+    with the old password)."""
     _check_password(password)
     with connect(path) as conn:
+        uid = _id(conn, name)
         conn.execute("UPDATE users SET password_hash=?, password_changed_at=? WHERE id=?",
-                     (generate_password_hash(password), _now().isoformat(timespec="microseconds"), _id(conn, name)))
+                     (generate_password_hash(password), _now().isoformat(timespec="microseconds"), uid))
+        _end_sessions(conn, uid)
 
 
 def set_active(path: str | Path, name: str, active: bool) -> None:
     with connect(path) as conn:
-        conn.execute("UPDATE users SET active=? WHERE id=?", (int(active), _id(conn, name)))
+        uid = _id(conn, name)
+        conn.execute("UPDATE users SET active=? WHERE id=?", (int(active), uid))
+        if not active:
+            _end_sessions(conn, uid)
+
+
+# Sessions live here, not in the cookie: the cookie carries only a random token, so a logout, a
+# new password or a role change ends the session on every app server at once, and a cookie saved
+# before the logout is worth nothing (with signed-cookie sessions it stayed valid for 8 hours).
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _end_sessions(conn: sqlite3.Connection, user_id: int) -> None:
+    conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
+
+
+def start_session(path: str | Path, user_id: int, lifetime: dt.timedelta) -> str:
+    """A new session of ``user_id``; the token goes into the cookie, only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    with connect(path) as conn:
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(timespec="seconds"),))
+        conn.execute("INSERT INTO sessions VALUES (?,?,?,?)", (_digest(token), user_id,
+                     now.isoformat(timespec="seconds"), (now + lifetime).isoformat(timespec="seconds")))
+    return token
+
+
+def session_user(path: str | Path, token: str | None) -> User | None:
+    """The active user whose unexpired session ``token`` is, else None."""
+    if not token or not isinstance(token, str) or len(token) > 100 or not Path(path).exists():
+        return None
+    with connect(path) as conn:
+        row = conn.execute("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.token_sha256=?"
+                           " AND s.expires_at > ? AND u.active=1",
+                           (_digest(token), _now().isoformat(timespec="seconds"))).fetchone()
+        return _user(conn, row) if row else None
+
+
+def end_session(path: str | Path, token: str | None) -> None:
+    if token and isinstance(token, str) and Path(path).exists():
+        with connect(path) as conn:
+            conn.execute("DELETE FROM sessions WHERE token_sha256=?", (_digest(token),))
+
+
+def session_count(path: str | Path, name: str) -> int:
+    with connect(path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM sessions WHERE user_id=?", (_id(conn, name),)).fetchone()[0]
 
 
 def listing(path: str | Path) -> list[User]:

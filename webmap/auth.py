@@ -100,11 +100,11 @@ def _private(resp):
 
 def _load_user() -> None:
     g.user = None
-    uid, stamp = session.get("uid"), session.get("pw")
-    if uid is None:
+    token = session.get("sid")
+    if token is None:  # anonymous (perhaps holding the login form's CSRF secret)
         return
-    user = accounts.get(current_app.config["WEBMAP_ACCOUNTS_DB"], int(uid))
-    if user is None or not user.active or user.password_changed_at != stamp:
+    user = accounts.session_user(current_app.config["WEBMAP_ACCOUNTS_DB"], token)
+    if user is None:  # logged out, expired, new password, role changed or account disabled
         session.clear()
         return
     g.user = user
@@ -192,7 +192,8 @@ def login():
         if user is not None:
             session.clear()
             session.permanent = True
-            session["uid"], session["pw"] = user.id, user.password_changed_at
+            session["sid"] = accounts.start_session(current_app.config["WEBMAP_ACCOUNTS_DB"], user.id,
+                                                    current_app.permanent_session_lifetime)
             return redirect(_safe_next(request.form.get("next"), _home_of(user)), 303)
         error, status = gettext("Sai tên đăng nhập hoặc mật khẩu."), 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
@@ -200,6 +201,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    accounts.end_session(current_app.config["WEBMAP_ACCOUNTS_DB"], session.get("sid"))
     session.clear()
     return redirect(url_for("maps.home"), 303)
 
