@@ -8,6 +8,7 @@ interrupted build or import leaves the previous state intact.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -312,6 +313,37 @@ class StoreVersionError(RuntimeError):
     """The working store was made by an older version of the schema."""
 
 
+class StoreLocationError(RuntimeError):
+    """``WEBMAP_DB`` names something that is not a GeoPackage path (a database URL)."""
+
+
+def shown_location(path: str | Path) -> str:
+    """The store's location as it may be shown: a URL's password replaced by ***."""
+    from urllib.parse import urlsplit
+
+    text = str(path)
+    try:
+        password = urlsplit(text).password if "://" in text else None
+    except ValueError:
+        password = None
+    return text if not password else text.replace(":" + password + "@", ":***@", 1)
+
+
+def _check_location(path: str | Path) -> None:
+    """A ``postgresql://…`` URL was taken for a file name: the server started on a new sample
+    copy in a folder called ``postgresql:``.  Say it is not understood, and change nothing."""
+    text = str(path)
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(//|$)", text)
+    if not m or (len(m.group(1)) == 1 and m.group(2) != "//"):  # C:\ on Windows is a drive
+        return
+    shown = shown_location(text)
+    raise StoreLocationError(
+        f"WEBMAP_DB={shown}: đây là địa chỉ một máy chủ CSDL, không phải tệp GeoPackage. Bản này giữ dữ liệu trong "
+        "một tệp .gpkg (ví dụ WEBMAP_DB=instance/webmap.gpkg); kho PostGIS chưa được hỗ trợ. Không có gì được tạo. / "
+        f"WEBMAP_DB={shown} is a database server URL, not a GeoPackage file. This version keeps its data in a .gpkg "
+        "file (e.g. WEBMAP_DB=instance/webmap.gpkg); a PostGIS store is not supported yet. Nothing was created.")
+
+
 def schema_version(path: str | Path) -> str | None:
     conn = connect(path, readonly=True)
     try:
@@ -466,6 +498,7 @@ def ensure_store(path: str | Path, sample: str | Path, notes: list[str] | None =
 
     from geodata import integrity
 
+    _check_location(path)
     path, sample = Path(path), Path(sample)
     if path.exists():
         recovered = integrity.open_store(path)

@@ -291,3 +291,23 @@ def test_a_store_on_a_read_only_disk_is_still_served_and_read(tmp_path, monkeypa
     client = create_app({"WEBMAP_DB": str(path), "TESTING": True}).test_client()
     assert client.get("/healthz").get_json()["journal_mode"] == "delete"
     assert client.get("/unit/03390").status_code == 200
+
+
+@pytest.mark.parametrize("location", ["postgresql://gis:hemmelig@db.local/webmap", "postgres://db/webmap",
+                                      "sqlite:///tmp/x.gpkg"])
+def test_a_database_url_is_refused_by_name_and_creates_nothing(tmp_path, monkeypatch, capsys, location):
+    """``WEBMAP_DB=postgresql://…`` was taken for a file name: the server started on a fresh sample
+    copy in a folder called ``postgresql:`` and nothing said the URL was not understood."""
+    from webmap import create_app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEBMAP_DB", location)
+    assert main(["export", "units", "--format", "geojson", "-o", str(tmp_path / "x.geojson")]) == 2
+    err = capsys.readouterr().err
+    assert "không phải tệp GeoPackage" in err and "not a GeoPackage file" in err and "hemmelig" not in err
+    app = create_app({"WEBMAP_DB": location})
+    client = app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and "hemmelig" not in health.get_data(as_text=True)
+    assert client.get("/map/poverty").status_code == 503
+    assert sorted(os.listdir(tmp_path)) == []  # no folder 'postgresql:', no sample copy, no key file

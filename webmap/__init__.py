@@ -58,7 +58,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     try:
         app.config["WEBMAP_DB"] = str(store.ensure_store(app.config["WEBMAP_DB"], app.config["WEBMAP_SAMPLE_DB"],
                                                          notes))
-    except (integrity.StoreDamagedError, store.StoreVersionError, sqlite3.Error, OSError) as exc:
+    except (integrity.StoreDamagedError, store.StoreVersionError, store.StoreLocationError, sqlite3.Error,
+            OSError) as exc:
         # The server still starts, to say so: /healthz and every page answer 503 with the reason.
         app.config["WEBMAP_STORE_ERROR"] = str(exc)
         app.logger.error("store cannot serve: %s", exc)

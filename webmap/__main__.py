@@ -62,7 +62,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _failure(exc: BaseException, lang: str) -> str:
     """A bilingual message for what can go wrong under any command (never a traceback)."""
     text = str(exc)
-    if isinstance(exc, integrity.StoreDamagedError | store.StoreVersionError):
+    if isinstance(exc, integrity.StoreDamagedError | store.StoreVersionError | store.StoreLocationError):
         return text
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
@@ -497,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (integrity.StoreDamagedError, store.StoreVersionError, sqlite3.Error, OSError) as exc:
+    except (integrity.StoreDamagedError, store.StoreVersionError, store.StoreLocationError, sqlite3.Error,
+            OSError) as exc:
         print(_failure(exc, getattr(args, "lang", "vi")), file=sys.stderr)
         return 2
 

@@ -45,6 +45,8 @@ def _secret_key(app: Flask) -> str:
     given = app.config.get("WEBMAP_SECRET_KEY") or os.environ.get("WEBMAP_SECRET_KEY")
     if given:
         return str(given)
+    if app.config.get("WEBMAP_STORE_ERROR"):  # every request answers 503: write nothing beside a bad location
+        return secrets.token_hex(32)
     path = Path(app.config["WEBMAP_ACCOUNTS_DB"]).with_name("secret_key")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -554,7 +554,7 @@ def healthz():
     path = current_app.config["WEBMAP_DB"]
     problem = current_app.config.get("WEBMAP_STORE_ERROR")
     recovered = current_app.config.get("WEBMAP_RECOVERY_NOTES", []) if operator else []
-    where = {"database": path} if operator else {}
+    where = {"database": store.shown_location(path)} if operator else {}
     if problem:
         return jsonify({"status": "unavailable", **where, "integrity": problem if operator else "unavailable",
                         "recovered": recovered}), 503
