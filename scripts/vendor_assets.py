@@ -91,6 +91,17 @@ PACKAGES: list[tuple[str, str, list[str], dict[str, str]]] = [
                 "dist/leaflet.awesome-markers.css",
         },
     ),
+    (
+        # Vector tiles for pages of thousands of units (webmap.map_elements.VectorUnits).  The
+        # package has no LICENSE file: its package.json says "Beerware"; kept beside it.
+        "leaflet.vectorgrid",
+        "1.3.0",
+        ["dist/Leaflet.VectorGrid.bundled.min.js", "package.json", "README.md"],
+        {
+            "https://unpkg.com/leaflet.vectorgrid@1.3.0/dist/Leaflet.VectorGrid.bundled.min.js":
+                "dist/Leaflet.VectorGrid.bundled.min.js",
+        },
+    ),
 ]
 
 
