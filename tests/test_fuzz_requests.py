@@ -49,6 +49,8 @@ ENDPOINTS = {
     "/map/poverty": ["unit", "period", "indicator", "colour", "scheme", "lang"],
     "/map/indicator/grain_output_t": ["unit", "period", "colour", "scheme"],
     "/unit/03390": ["lang"],
+    "/tiles/communes/8/201/111.pbf": ["indicator", "unit", "period", "colour", "scheme", "level"],
+    "/tiles/villages/0/0/0.pbf": ["indicator", "unit", "period", "colour", "level"],
 }
 
 

@@ -82,6 +82,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         report_views,
         security,
         static_views,
+        tiles_views,
         upload_views,
         views,
         workflow_views,
@@ -94,6 +95,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(report_views.bp)
     app.register_blueprint(static_views.bp)
+    app.register_blueprint(tiles_views.bp)
     app.after_request(static_views.immutable_vendor_files)
     errors.register(app)
     auth.install(app)

@@ -8,8 +8,10 @@ JavaScript as JSON strings, so no name can break out of the string.
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 
@@ -263,3 +265,62 @@ class UnitsOverCrowdedPoints(MacroElement):
         super().__init__()
         self._name = "UnitsOverCrowdedPoints"
         self.points = points_layer
+
+
+class VectorUnits(JSCSSMixin, MacroElement):
+    """The units as vector tiles (Leaflet.VectorGrid), for pages of thousands of units.
+
+    Each tile's features carry their fill (computed by the page's own legend code, so tiles and
+    legend agree), value and status; a click fetches the unit's popup like a lazy GeoJSON page
+    and tells the page which unit it was (``webmap:unit``).  VectorGrid 1.3.0 still calls
+    ``L.DomEvent.fakeStop``, which Leaflet 1.8 removed: it is given back as ``stopPropagation``
+    (the click must not reach the map, which would close the popup it opens)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = L.DomEvent.stopPropagation; }
+            // Outlines only from the zoom where a unit is several pixels wide: 69,770 village
+            // outlines at the country's zoom paint the map grey and hide the colours.
+            var style = function (p, zoom) {
+                var s = {fill: true, fillColor: p.fill || '#d9d9d9', fillOpacity: 0.8, color: '#444444',
+                         weight: zoom === undefined || zoom >= {{ this.stroke_from }} ? 0.6 : 0, opacity: 0.9};
+                if (p.dash) { s.dashArray = '3 3'; s.weight = 1.2; s.color = '#222222'; }
+                return s;
+            };
+            var layer = L.vectorGrid.protobuf({{ this.url_json }}, {
+                rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 14, maxZoom: 18,
+                attribution: '', vectorTileLayerStyles: {units: style},
+                getFeatureId: function (f) { return f.properties.code; }
+            });
+            var cfg = window.webmapPopup || {};
+            var chosen = null;
+            layer.on('click', function (e) {
+                var p = (e.layer && e.layer.properties) || {};
+                if (!p.code) { return; }
+                var at = e.latlng || map.mouseEventToLatLng(e.originalEvent);
+                if (chosen) { layer.resetFeatureStyle(chosen); }
+                chosen = p.code;
+                layer.setFeatureStyle(p.code, Object.assign(style(p), {weight: 2.5, color: '#000000'}));
+                document.dispatchEvent(new CustomEvent('webmap:unit', {detail: p.code}));
+                var popup = L.popup().setLatLng(at).setContent(cfg.loading || '…').openOn(map);
+                fetch(cfg.url.replace('__CODE__', encodeURIComponent(p.code)))
+                    .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+                    .then(function (html) { popup.setContent(html); })
+                    .catch(function () { popup.setContent(cfg.failed || ''); });
+            });
+            layer.addTo(map);
+            window.webmapTiles = layer;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+    default_js: ClassVar[list[tuple[str, str]]] = [("leaflet.vectorgrid",
+        "https://unpkg.com/leaflet.vectorgrid@1.3.0/dist/Leaflet.VectorGrid.bundled.min.js")]
+
+    def __init__(self, url: str, stroke_from: int = 0) -> None:
+        super().__init__()
+        self._name = "VectorUnits"
+        self.url_json = js_string(url)
+        self.stroke_from = int(stroke_from)

@@ -46,6 +46,7 @@ from webmap.map_elements import (
     PopupsClearOfControls,
     RefineOnZoom,
     UnitsOverCrowdedPoints,
+    VectorUnits,
 )
 from webmap.themes import COLOUR_BY, POINT_STYLES, STATUS_COLOURS
 
@@ -90,6 +91,22 @@ class MapPage:
     header: Markup
     body: Markup
     script: Markup
+
+
+# Above this many units a page draws them from vector tiles (``/tiles/…``) instead of one GeoJSON:
+# measured in ``make bench`` (scripts/bench_national.py), where Thanh Hóa's 3,486 villages were a
+# 1.92 MB page.  ``WEBMAP_VECTOR_TILES_ABOVE`` overrides it.
+VECTOR_TILES_ABOVE = 2000
+TILE_LAYERS = {"province": "provinces", "commune": "communes", "village": "villages"}
+STROKE_FROM_ZOOM = {"province": 0, "commune": 8, "village": 10}  # a unit is a few pixels wide from there
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """Where a page's units come from when they are vector tiles: the URL template."""
+
+    url: str
+    n_units: int
 
 
 @dataclass(frozen=True)
@@ -293,8 +310,10 @@ def symbols_legend(points: gpd.GeoDataFrame | None, links: gpd.GeoDataFrame | No
         t=gettext("Điểm (vị trí minh hoạ)"), rows=Markup("").join(rows))
 
 
-def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "",
-                      lazy: bool = False) -> tuple[list[dict[str, Any]], Markup]:
+def _fills_and_legend(layer: Layer, note: str = "") -> tuple[list[dict[str, Any]], list[tuple[str, str | None]],
+                                                             Markup]:
+    """Each unit's evaluation and (fill, dash), and the legend: one computation for the GeoJSON
+    page and its vector tiles, so both colour a unit alike."""
     records = layer.units.to_dict("records")
     evs = [layer.evaluations[r["code"]] for r in records]
     title = f"{titled(layer.indicator, layer.period)} – {COLOUR_BY[layer.colour_by]}"
@@ -320,6 +339,24 @@ def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "",
         if scheme != layer.scheme:
             note = " ".join(filter(None, [gettext("Chỉ tiêu không có thang cố định: dùng ngắt tự nhiên"), note]))
         legend = legend_html(title, classes, colours, unit.split(" ;")[0] if unit else None, note=note)
+    return evs, fills, legend
+
+
+def tile_properties(layer: Layer) -> dict[str, dict[str, Any]]:
+    """What a vector tile carries per unit: the indicator's value and status, and the page's fill."""
+    evs, fills, _ = _fills_and_legend(layer)
+    out = {}
+    for code, e, (fill, dash) in zip(layer.units["code"], evs, fills, strict=True):
+        partial = e.get("scope", "unit") != "unit"
+        out[code] = {"value": measure(e, "value"), "status": e["status"], "fill": fill,
+                     "dash": 1 if (dash or partial) else None}
+    return out
+
+
+def _unit_layer_props(layer: Layer, datasets: dict[str, str], note: str = "",
+                      lazy: bool = False) -> tuple[list[dict[str, Any]], Markup]:
+    records = layer.units.to_dict("records")
+    evs, fills, legend = _fills_and_legend(layer, note)
     props = []
     for r, e, (fill, dash) in zip(records, evs, fills, strict=True):
         style = {"fillColor": fill, "color": "#444444", "weight": 0.8, "fillOpacity": 0.8}
@@ -382,8 +419,10 @@ def thematic_map(
     static_prefix: str = "/static/",
     refine: Refine | None = None,
     popup_url: str | None = None,
+    tiles: TileSource | None = None,
 ) -> MapPage:
-    """A choropleth of ``layer`` with legend, popups, optional points and outline."""
+    """A choropleth of ``layer`` with legend, popups, optional points and outline; from vector
+    ``tiles`` when given (the page then carries no boundary at all)."""
     bounds = layer.units.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
@@ -395,21 +434,26 @@ def thematic_map(
     attribution = {d["id"]: attribution_line(d) for d in datasets}
     illustrative = bool(layer.units["illustrative"].astype(bool).any()) or (points is not None and len(points) > 0)
     note = gettext("Lớp bản và vị trí điểm: minh hoạ") if illustrative else ""
-    lazy = popup_url is not None and len(layer.units) > LAZY_POPUPS
+    lazy = popup_url is not None and (len(layer.units) > LAZY_POPUPS or tiles is not None)
     if lazy:
         config = {"url": popup_url, "loading": gettext("Đang tải…"),
                   "failed": gettext("Không tải được thông tin đơn vị; thử lại sau")}
         text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")  # never closes the script
         m.get_root().header.add_child(folium.Element(f"<script>window.webmapPopup = {text};</script>"))
-    props, legend = _unit_layer_props(layer, attribution, note, lazy=lazy)
     name = titled(layer.indicator, layer.period)
-    # Leaflet's layer control inserts names as HTML: escape them like every other name.
     # Boundaries simplified to a pixel of the opening zoom: Leaflet's own per-zoom
     # simplification would only repeat that work before the first draw (RefineOnZoom
     # turns it back on with the finer boundaries).
     smooth = 0 if refine is not None else None
-    units_layer = folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
-                                 on_each_feature=ON_EACH_UNIT, smooth_factor=smooth).add_to(m)
+    if tiles is not None:
+        _, _, legend = _fills_and_legend(layer, note)
+        VectorUnits(tiles.url, STROKE_FROM_ZOOM.get(str(layer.units["level"].iloc[0]), 0)).add_to(m)
+        units_layer = None
+    else:
+        props, legend = _unit_layer_props(layer, attribution, note, lazy=lazy)
+        # Leaflet's layer control inserts names as HTML: escape them like every other name.
+        units_layer = folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
+                                     on_each_feature=ON_EACH_UNIT, smooth_factor=smooth).add_to(m)
     outline_layer = None
     if outline is not None and len(outline):
         oprops = [{"code": r["code"], "label": None, "css": "unit-outline", "popup": None,
@@ -428,7 +472,7 @@ def thematic_map(
         points_layer = folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
                                       marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)
         UnitsOverCrowdedPoints(points_layer.get_name()).add_to(m)
-    if refine is not None:
+    if refine is not None and units_layer is not None:
         RefineOnZoom(refine.url, refine.zoom, units_layer.get_name(),
                      outline_layer.get_name() if outline_layer is not None else None).add_to(m)
     # A fold, so a phone can close it (static/js/layout.js does on narrow screens).

@@ -22,9 +22,12 @@ from webmap.map_elements import FitView, MetricScale
 from webmap.maps import (
     LAZY_POPUPS,
     ON_EACH_UNIT,
+    TILE_LAYERS,
+    VECTOR_TILES_ABOVE,
     Layer,
     MapPage,
     Refine,
+    TileSource,
     feature_collection,
     popup_html,
     status_label,
@@ -91,9 +94,10 @@ _geometries = caching.LruCache(max_entries=64)
 def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The units a page about ``unit`` colours (its children, or itself when it has
     none with a boundary) and its own outline, both at the stored screen resolution.
-    ``level="village"`` on a province page colours the villages of all its communes."""
-    if unit["level"] == "country":
-        units = store.units_frame(conn, level="province", screen=True)
+    ``level="village"`` on a province page colours the villages of all its communes; on the
+    country page ``level`` is any level of the whole country."""
+    if unit["level"] == "country":  # the provinces, or every commune or village of the country (vector tiles)
+        units = store.units_frame(conn, level=level or "province", screen=True)
         return units, units.iloc[0:0]
     child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
     parents: str | list[str] = unit["code"]
@@ -179,13 +183,34 @@ def _view(units: gpd.GeoDataFrame, outline: gpd.GeoDataFrame, around: bool = Fal
 def render_map(theme: str | None, indicator_code: str, default_unit: str = "12", default_period: str | None = None):
     """A map page, rendered once per data version and request (it changes only with the data)."""
     key = (theme, indicator_code, request.path, tuple(sorted(request.args.items(multi=True))), lang(),
-           caching.viewer())
+           caching.viewer(), current_app.config.get("WEBMAP_VECTOR_TILES_ABOVE"))
     body = _pages.get_or_build(
         key, lambda: caching.Body.of(_render_map(theme, indicator_code, default_unit, default_period)))
     return caching.body_response(body, "text/html")
 
 
-def _render_map(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> str:
+@dataclass
+class _PageState:
+    """What a map page shows, decided from its address: the page and its vector tiles agree on it."""
+
+    unit: dict[str, Any]
+    indicator: dict[str, Any]
+    units: gpd.GeoDataFrame
+    outline: gpd.GeoDataFrame
+    evaluations: dict[str, dict[str, Any]]
+    period: str
+    periods: list[str]
+    colour_by: str
+    scheme: str
+    level: str | None
+    around: bool
+    drill: set[str]
+    args: dict[str, Any]
+    popup_args: dict[str, Any]
+    figures_at: list[dict[str, Any]]
+
+
+def _page_state(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> _PageState:
     conn = db.conn()
     indicator = store.indicator(conn, indicator_code)
     if indicator is None:
@@ -208,7 +233,9 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         periods = sorted({*periods, period})
     colour_by = params.choice("colour", list(COLOUR_BY))
     scheme = params.choice("scheme", list(SCHEMES), "natural_breaks")
-    level = params.choice("level", ["village"])
+    level = params.choice("level", ["commune", "village"])
+    if level == "commune" and unit["level"] != "country":
+        level = None  # a province's communes are its children anyway
     units, outline = _page_units(conn, unit, level)
 
     def evaluate(frame: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
@@ -241,26 +268,58 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     args = {"indicator": indicator_code if theme is not None or _chooses() else None, "period": period,
             "colour": params.choice("colour", list(COLOUR_BY)),
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
-    drafts = bool(g.get("show_drafts"))
-    if drafts:
+    if g.get("show_drafts"):
         args["drafts"] = "1"
     popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"], "drafts": args.get("drafts")}
-    view = _view(units, outline, around)
-    layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period, colour_by=colour_by,
-                  scheme=scheme, drill=drill, link_args={k: v for k, v in args.items() if v})
+    return _PageState(unit=unit, indicator=indicator, units=units, outline=outline, evaluations=evaluations,
+                      period=period, periods=periods, colour_by=colour_by, scheme=scheme, level=level, around=around,
+                      drill=drill, args=args, popup_args=popup_args, figures_at=figures_at)
+
+
+def _tiles_for(state: _PageState) -> bool:
+    """Vector tiles above this many units (``WEBMAP_VECTOR_TILES_ABOVE``): one GeoJSON of a
+    province's 3,486 villages was 1.92 MB and the country's ~70,000 cannot be one page."""
+    return len(state.units) > int(current_app.config.get("WEBMAP_VECTOR_TILES_ABOVE", VECTOR_TILES_ABOVE))
+
+
+def _tile_source(state: _PageState) -> TileSource:
+    level = str(state.units["level"].iloc[0])
+    args = {"unit": state.unit["code"], "period": state.period, "colour": state.colour_by,
+            "scheme": state.scheme, "level": state.level, "drafts": state.args.get("drafts")}
+    url = url_for("tiles.tile", layer=TILE_LAYERS[level], z=0, x=0, y=0, indicator=state.indicator["code"],
+                  **{k: v for k, v in args.items() if v})
+    return TileSource(url=url.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf", 1), n_units=len(state.units))
+
+
+def _render_map(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> str:
+    conn = db.conn()
+    state = _page_state(theme, indicator_code, default_unit, default_period)
+    unit, units, outline, evaluations = state.unit, state.units, state.outline, state.evaluations
+    indicator, period, around = state.indicator, state.period, state.around
+    drafts = bool(state.args.get("drafts"))
+    tiles = _tile_source(state) if _tiles_for(state) else None
+    view = _View(units, outline, None) if tiles else _view(units, outline, around)
+    if tiles and unit["level"] == "country":  # the provinces' outlines over the country's communes or villages
+        provinces = store.units_frame(conn, level="province", screen=True)
+        b = units.total_bounds
+        view = _View(units, _coarsen(provinces, view_scale.fit_zoom(b), (b[1] + b[3]) / 2)[0], None)
+    layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period,
+                  colour_by=state.colour_by, scheme=state.scheme, drill=state.drill,
+                  link_args={k: v for k, v in state.args.items() if v})
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
     if unit["level"] == "village":
         within = [unit["parent_code"]]
-    if unit["level"] == "country":
+    if unit["level"] == "country" or tiles:
         within = []  # no points on the national map
     points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
-                        refine=view.refine,
-                        popup_url=url_for("maps.popup", code="__CODE__", **{k: v for k, v in popup_args.items() if v}))
+                        refine=view.refine, tiles=tiles,
+                        popup_url=url_for("maps.popup", code="__CODE__",
+                                          **{k: v for k, v in state.popup_args.items() if v}))
     coloured = sum(1 for e in evaluations.values() if e.get("actual"))
     table = _table_rows(units, evaluations, indicator) if len(units) <= LAZY_POPUPS else None
-    elsewhere = [] if coloured else _figure_links(conn, figures_at, indicator_code if theme else None)
+    elsewhere = [] if coloured else _figure_links(conn, state.figures_at, indicator_code if theme else None)
     return render_template(
         "map.html", page=page, theme=theme, indicator=indicator, coloured=coloured, elsewhere=elsewhere,
         table=table, n_units=len(units), status_labels={k: status_label(k) for k in progress.SEVERITY},
@@ -271,8 +330,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         indicators=[store.indicator(conn, c) for c in (THEMES[theme]["indicators"] if theme else
                                                        HOME_INDICATORS if _chooses() else [indicator_code])],
         choose_indicator=bool(theme) or _chooses(),
-        unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=periods, colour_by=colour_by,
-        scheme=scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
+        unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=state.periods,
+        colour_by=state.colour_by, scheme=state.scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
         around=around, drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
                                     if ((e.get("actual") or {}).get("source") or {}).get("approval")),
