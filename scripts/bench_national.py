@@ -10,6 +10,10 @@
 5. Exports of all communes (GeoPackage, GeoJSON) as ``webmap export`` beside ``ogr2ogr``.
 6. The data workflow (``scripts/bench_workflow.py``): Thanh Hóa's village page with drafts beside
    without, an approval beside plain inserts, the upload preview beside the CLI's dry run.
+7. Vector tiles: every zoom-5/8 tile of the country's villages, cold and cached, beside GDAL's own
+   MVT writer (``ogr2ogr -f MVT``) on the same villages and zoom; Thanh Hóa's villages as tiles
+   beside the same page as one GeoJSON (both ours); the national village map's first view in
+   Chromium (bytes, draw time).
 
 No assertions: read the ratios.  ``python scripts/bench_national.py [--runs 5] [--no-villages]``
 """
@@ -107,6 +111,8 @@ response = client.get(sys.argv[2])
 print(json.dumps({"s": time.perf_counter() - start, "status": response.status_code, "bytes": len(response.data)}))
 """
 
+BUILD_GZIP = BUILD.replace("client.get(sys.argv[2])", "client.get(sys.argv[2], headers={'Accept-Encoding': 'gzip'})")
+
 PLAIN = r"""
 import json, sys, time
 import folium
@@ -167,8 +173,13 @@ def _serve(store_path: Path) -> tuple[subprocess.Popen, str]:
 PROBE = """
 (() => {
   const want = WANT;
+  const drawn = () => {  // a page of vector tiles is drawn when every visible tile is
+    const t = window.webmapTiles;
+    if (t) { return Object.keys(t._tiles).length && !t.isLoading() ? want : 0; }
+    return document.querySelectorAll('path.leaflet-interactive').length;
+  };
   const tick = () => {
-    if (document.querySelectorAll('path.leaflet-interactive').length >= want) {
+    if (drawn() >= want) {
       window.__drawn = performance.now();
     } else { requestAnimationFrame(tick); }
   };
@@ -297,6 +308,82 @@ def exports(store_path: Path, tmp: Path) -> None:
         row(f"{fmt} ({out.stat().st_size / 2**20:.0f} MB)", (seconds, peak), base, "ogr2ogr")
 
 
+TILES = r"""
+import json, math, sys, time
+from geodata import store, vector_tiles
+conn = store.connect(sys.argv[1], readonly=True)
+start = time.perf_counter()
+frame = store.units_frame(conn, level="village", screen=True)
+index = vector_tiles.Index.of(list(frame["code"]), list(frame["full_name"]), list(frame.geometry))
+built = time.perf_counter() - start
+west, south, east, north = frame.total_bounds
+out = {"index_s": built, "n": len(index.codes)}
+for z in map(int, sys.argv[2].split(",")):
+    n = 2 ** z
+    col = lambda lon: int((lon + 180) / 360 * n)
+    row = lambda lat: int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    start, size, count = time.perf_counter(), 0, 0
+    for x in range(col(west), col(east) + 1):
+        for y in range(row(north), row(south) + 1):
+            data = vector_tiles.encode(index, z, x, y)
+            size, count = size + len(data), count + (len(data) > 20)
+    out[z] = {"s": time.perf_counter() - start, "bytes": size, "tiles": count}
+print(json.dumps(out))
+"""
+
+
+def _first_view(url: str) -> dict[str, float]:
+    """Bytes the browser fetched and seconds until every visible tile was drawn."""
+    from tests.browser import browser_page
+
+    with browser_page() as (page, traffic):
+        page.add_init_script(PROBE.replace("WANT", "1"))
+        page.goto(url, timeout=300_000)
+        page.wait_for_function("window.__drawn !== undefined", timeout=300_000)
+        sizes = page.evaluate("""() => { let total = performance.getEntriesByType('navigation')[0].transferSize;
+            for (const r of performance.getEntriesByType('resource')) { total += r.transferSize; } return total; }""")
+        return {"s": page.evaluate("window.__drawn") / 1000, "bytes": sizes, "errors": len(traffic.console_errors)}
+
+
+def tiles(store_path: Path, tmp: Path) -> None:
+    print("7. Vector tiles of the 69,741 villages (ours: geodata.vector_tiles; baseline: ogr2ogr -f MVT, same zoom)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for zooms in ("5", "8"):
+        ours = _json_of([sys.executable, "-c", TILES, str(store_path), zooms], env)
+        z = ours[zooms]
+        out_dir = tmp / f"mvt{zooms}"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        start = time.perf_counter()
+        subprocess.run(["ogr2ogr", "-f", "MVT", str(out_dir), str(store_path), "-sql",
+                        "SELECT code, full_name, geom FROM units WHERE level='village'", "-nln", "units",
+                        "-dsco", f"MINZOOM={zooms}", "-dsco", f"MAXZOOM={zooms}", "-dsco", "COMPRESS=NO"],
+                       check=True, capture_output=True)
+        gdal_s = time.perf_counter() - start
+        gdal_bytes = sum(f.stat().st_size for f in out_dir.rglob("*.pbf"))
+        print(f"  zoom {zooms}: {z['tiles']:>4} tiles {z['s']:6.2f} s {z['bytes'] / 2**20:6.2f} MB (+ index "
+              f"{ours['index_s']:.2f} s, once per data version)   ogr2ogr -f MVT {gdal_s:6.2f} s "
+              f"{gdal_bytes / 2**20:6.2f} MB   {gdal_s / z['s']:5.2f}× ours faster")
+    proc, base = _serve(store_path)
+    try:
+        page = f"/map/indicator/population_density?unit={PROVINCE}&level=village"
+        tiled = _first_view(base + page)
+        print(f"  Thanh Hóa's villages, first view from tiles: {tiled['bytes'] / 2**20:5.2f} MB, drawn in "
+              f"{tiled['s']:5.2f} s ({tiled['errors']} console errors)")
+        national = _first_view(base + "/map/indicator/poor_household_rate?unit=VN&level=village")
+        print(f"  the country's villages, first view from tiles: {national['bytes'] / 2**20:5.2f} MB (target < 2 MB), "
+              f"drawn in {national['s']:5.2f} s, cold ({national['errors']} console errors)")
+        again = _first_view(base + "/map/indicator/poor_household_rate?unit=VN&level=village")
+        print(f"  the same, tiles cached: {again['bytes'] / 2**20:5.2f} MB, drawn in {again['s']:5.2f} s   "
+              f"{national['s'] / again['s']:5.1f}× sooner than cold")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WEBMAP_VECTOR_TILES_ABOVE": "1000000"}
+    geojson = _json_of([sys.executable, "-c", BUILD_GZIP, str(store_path), page], env)
+    print(f"  Thanh Hóa's villages as one GeoJSON page (ours, tiles off): {geojson['bytes'] / 2**20:5.2f} MB gzip, "
+          f"the page alone   {geojson['bytes'] / tiled['bytes']:5.1f}× the tiled first view (page, assets, tiles)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -324,6 +411,7 @@ def main() -> int:
         if not args.no_villages:
             print("6. Data workflow (an open entry for every village; baselines: the same without the workflow)")
             bench_workflow.run(store_path, "38", None)
+            tiles(store_path, tmp)
     return 0
 
 

@@ -36,6 +36,8 @@ def defaults() -> dict[str, Any]:
         **({"WEBMAP_ACCOUNTS_DB": os.environ["WEBMAP_ACCOUNTS_DB"]} if os.environ.get("WEBMAP_ACCOUNTS_DB") else {}),
         # The entry form asks about a figure this many times last period's (or that fraction of it).
         "WEBMAP_JUMP_FACTOR": float(os.environ.get("WEBMAP_JUMP_FACTOR", "5")),
+        # A map of more units than this draws them from vector tiles, not one GeoJSON (webmap.maps).
+        "WEBMAP_VECTOR_TILES_ABOVE": int(os.environ.get("WEBMAP_VECTOR_TILES_ABOVE", "2000")),
         # Reading maps is open to all unless the operator makes the site private.
         "WEBMAP_LOGIN_REQUIRED": os.environ.get("WEBMAP_LOGIN_REQUIRED", "0") == "1",
     }
