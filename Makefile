@@ -33,11 +33,14 @@ national: $(VENV)/.runtime-installed data/sample/sample.gpkg  ## the whole count
 
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftotext/pdffonts
 # read the print figures back), gdal-bin (ogrinfo/ogr2ogr as OGC API clients and the export
-# baseline), wrk (load for the server bench), LibreOffice (report drafts to PDF). Installed with apt
-# as root when missing.
-DEBS := chromium poppler-utils gdal-bin wrk libreoffice-writer-nogui fonts-liberation
+# baseline), wrk (load for the server bench), LibreOffice (report drafts to PDF), PostgreSQL 15 with
+# PostGIS 3 (tests/postgres.py starts its own server on a free local port). Installed with apt as
+# root when missing.
+DEBS := chromium poppler-utils gdal-bin wrk libreoffice-writer-nogui fonts-liberation postgresql postgresql-15-postgis-3
+PG_BIN := /usr/lib/postgresql/15/bin
 chromium:
-	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr -a -x /usr/bin/wrk -a -x /usr/bin/soffice || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdffonts -a -x /usr/bin/ogr2ogr -a -x /usr/bin/wrk -a -x /usr/bin/soffice \
+	  -a -x $(PG_BIN)/initdb -a -f /usr/share/postgresql/15/extension/postgis.control || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	  else echo "Cần cài / please install: sudo apt-get install $(DEBS)"; exit 1; fi; }

@@ -336,6 +336,33 @@ def _imports_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_copy(args: argparse.Namespace) -> int:
+    from geodata import postgis
+
+    src, dst = args.src, args.dst
+    try:
+        if postgis.is_url(dst) and not postgis.is_url(src):
+            report = postgis.to_postgis(src, dst)
+        elif postgis.is_url(src) and not postgis.is_url(dst):
+            report = postgis.to_gpkg(src, dst)
+        else:
+            print(h("Cần một bên là tệp GeoPackage, bên kia là địa chỉ postgresql://…",
+                    "One side must be a GeoPackage file, the other a postgresql://… URL"), file=sys.stderr)
+            return 2
+    except postgis.PostgisError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    if not report.ok:
+        print(h("Bản chép không khớp với nguồn: không dùng được.", "The copy differs from its source: do not use it."),
+              file=sys.stderr)
+        return 2
+    print(h(f"Đã chép và đối chiếu: {store.shown_location(src)} → {store.shown_location(dst)}",
+            f"Copied and verified: {store.shown_location(src)} → {store.shown_location(dst)}"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     cli_words.install(cli_words.language(argv))
@@ -488,6 +515,16 @@ def main(argv: list[str] | None = None) -> int:
                                            "replace the store with a backup (the store as it was is backed up first)"))
     res.add_argument("path")
     res.set_defaults(func=_restore)
+    stc = sub.add_parser("store", help=h("kho dữ liệu: chép giữa GeoPackage và PostGIS",
+                                         "the store: copy between GeoPackage and PostGIS")).add_subparsers(
+        dest="action", required=True)
+    cp = stc.add_parser("copy", help=h("chép cả kho (mọi bảng), đếm dòng và đối chiếu hình học; đích phải trống",
+                                       "copy a whole store (every table), count rows and compare geometries; the "
+                                       "target must be empty"))
+    cp.add_argument("src", help=h("tệp .gpkg hoặc postgresql://…", "a .gpkg file or postgresql://…"))
+    cp.add_argument("dst", help=h("tệp .gpkg mới hoặc CSDL PostGIS trống", "a new .gpkg file or an empty PostGIS "
+                                  "database"))
+    cp.set_defaults(func=_store_copy)
     users_cli.register(sub)
     args = parser.parse_args(argv)
     try:

@@ -46,7 +46,7 @@ _METAVAR_VI = {
     "parent_field": "TRƯỜNG_MÃ_CHA", "layer": "LỚP", "report": "TỆP_BÁO_CÁO", "max_mb": "MB",
     "weight": "CHỈ_TIÊU_TRỌNG_SỐ", "province": "TỈNH", "unit_column": "CỘT_ĐƠN_VỊ", "id": "SỐ",
     "name": "TÊN", "full_name": "HỌ_TÊN", "role": "VAI_TRÒ", "host": "MÁY", "port": "CỔNG",
-    "src": "NGUỒN", "dst": "ĐÍCH",
+    "src": "NGUỒN", "dst": "ĐÍCH", "action": "VIỆC",
 }
 
 _lang = "vi"
