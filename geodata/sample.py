@@ -17,7 +17,7 @@ from typing import Any
 import pyogrio
 import shapely
 
-from geodata import catalogue, illustrative, store, vocabulary
+from geodata import catalogue, illustrative, rasters, store, vocabulary
 
 PROVINCES = {"12": "lai_chau", "14": "son_la"}
 SAMPLE_COMMUNES = ("03390", "03856", "03439")  # Bình Lư, Bắc Yên, Thu Lũm
@@ -386,7 +386,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     village_by_name = {(v["parent_code"], v["full_name"]): v["code"] for v in villages}
     table = catalogue.parse_reference_table((reference / "README.md").read_text(encoding="utf-8"))
     indicators = catalogue.catalogue_rows(_read_csv(reference / "plan_indicators.csv"), table, "plan-docs")
-    indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS, *HOUSEHOLD_RATES]
+    indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS, *HOUSEHOLD_RATES, *rasters.RASTER_INDICATORS]
     catalogue.check_unique_names(indicators)
 
     tmp = out.with_suffix(".tmp")

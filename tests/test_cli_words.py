@@ -11,12 +11,13 @@ from webmap.__main__ import main
 
 HELP = [[], ["serve"], ["catalogue", "import"], ["figure"], ["atlas"], ["export"], ["report"],
         ["import", "boundaries"], ["import", "indicators"], ["import", "codes"], ["import", "crosswalk"],
-        ["imports", "list"], ["imports", "undo"], ["backup"], ["restore"], ["users", "add"], ["users", "list"],
+        ["import", "raster"], ["imports", "list"], ["imports", "undo"], ["backup"], ["restore"], ["users", "add"],
+        ["users", "list"],
         ["users", "passwd"], ["users", "grant"], ["users", "revoke"], ["users", "disable"], ["users", "enable"],
         ["store", "copy"]]
 COMMANDS = {"serve", "catalogue", "figure", "atlas", "export", "report", "import", "imports", "backup", "restore",
             "users", "boundaries", "indicators", "codes", "crosswalk", "list", "undo", "add", "passwd", "grant",
-            "revoke", "disable", "enable", "webmap", "store", "copy"}
+            "revoke", "disable", "enable", "webmap", "store", "copy", "raster"}
 # argparse's own English and the words the help texts were written with before.
 ENGLISH = {"usage", "options", "positional", "arguments", "show", "help", "message", "exit", "required", "error",
            "invalid", "choice", "choose", "from", "expected", "argument", "unrecognized", "the", "of", "and", "a",

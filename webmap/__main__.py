@@ -302,6 +302,31 @@ def _import_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_raster(args: argparse.Namespace) -> int:
+    from geodata import rasters
+
+    try:
+        opts = rasters.Options(kind=args.kind, period=args.period, classes=rasters.parse_classes(args.classes),
+                               crs=args.crs, licence=args.licence, illustrative=args.illustrative,
+                               max_bytes=args.max_mb * 2**20)
+    except imports.ImportRefused as exc:
+        _print_refusal(exc, args.lang)
+        return 2
+    result = _run_import(args, lambda conn: rasters.import_raster(conn, Path(args.path), opts))
+    if result is None:
+        return 2
+    c = result.counts
+    if args.lang == "vi":
+        print(f"Lần nhập {result.import_id}: {c['observations']} số liệu cho {c['units']} đơn vị "
+              f"({c['partial']} đơn vị ảnh chỉ phủ một phần); bản COG: {result.cog.name}")
+    else:
+        print(f"Import {result.import_id}: {c['observations']} figures for {c['units']} units "
+              f"({c['partial']} only partly covered); COG: {result.cog.name}")
+    for w in result.warnings:
+        print("  ! " + (w["vi"] if args.lang == "vi" else w["en"]))
+    return 0
+
+
 def _import_codes(args: argparse.Namespace) -> int:
     result = _run_import(args, lambda conn: code_tables.import_crosswalk(conn, Path(args.path))
                          if args.what == "crosswalk" else code_tables.import_codes(conn, Path(args.path), args.vintage))
@@ -497,6 +522,23 @@ def main(argv: list[str] | None = None) -> int:
     imp_x.add_argument("path")
     imp_x.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     imp_x.set_defaults(func=_import_codes)
+    imp_r = imp_root.add_parser("raster", help=h(
+        "ảnh GeoTIFF (lớp phủ, rừng, DEM, dân số theo lưới): thống kê theo từng xã, bản thành số liệu",
+        "a GeoTIFF (land cover, forest, DEM, population grid): statistics per commune and village become figures"))
+    imp_r.add_argument("path")
+    imp_r.add_argument("--kind", required=True, choices=("landcover", "forest", "dem", "population"))
+    imp_r.add_argument("--period", required=True, help=h("kỳ của ảnh (vd. 2025)", "the raster's period (e.g. 2025)"))
+    imp_r.add_argument("--classes", help=h("mã các lớp rừng của ảnh lớp phủ, vd. forest=1,2,3",
+                                           "the land-cover classes that are forest, e.g. forest=1,2,3"))
+    imp_r.add_argument("--crs", help=h("EPSG:<mã> hoặc vn2000:<kinh tuyến trục> khi ảnh không ghi hệ toạ độ",
+                                       "EPSG:<code> or vn2000:<central meridian> when the raster names no CRS"))
+    imp_r.add_argument("--licence", help=h("giấy phép của ảnh", "the raster's licence"))
+    imp_r.add_argument("--illustrative", action="store_true",
+                       help=h("ảnh tự tạo cho bản demo: mọi số liệu từ ảnh ghi là minh hoạ",
+                              "a made-up raster: every figure from it is marked illustrative"))
+    imp_r.add_argument("--max-mb", type=int, default=500)
+    imp_r.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
+    imp_r.set_defaults(func=_import_raster)
     imps = sub.add_parser("imports", help=h("nhật ký các lần nhập",
                                             "the import journal")).add_subparsers(dest="action", required=True)
     imps.add_parser("list", help=h("liệt kê các lần nhập", "list the imports")).set_defaults(func=_imports_list)

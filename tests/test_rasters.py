@@ -1,0 +1,186 @@
+"""Rasters become figures per unit: a land-cover GeoTIFF written by the test in VN-2000 (TM-3 on
+103°, Lai Châu's zone) gives every commune of Lai Châu its forest cover, equal to an independent
+count within 0,1 điểm %; a DEM gives slopes per village; files without a CRS, outside the province,
+with undeclared nodata or without forest classes are refused and change nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.features import rasterize
+from rasterio.transform import from_origin
+
+from geodata import crs as vncrs
+from geodata import progress, rasters, store
+from geodata.imports import ImportRefused
+from tests.test_workflow import store_bytes
+from webmap.__main__ import main
+
+LAI_CHAU_TM3 = vncrs.vn2000_tm3(103.0)
+CELL = 100.0  # metres
+
+
+def _grid(db_path, buffer_m: float = 2000.0):
+    """The Lai Châu box in VN-2000 / TM-3 103°, with a margin."""
+    conn = store.connect(db_path, readonly=True)
+    prov = store.units_frame(conn, level="province")
+    conn.close()
+    geom = prov[prov["code"] == "12"].to_crs(LAI_CHAU_TM3).geometry.iloc[0]
+    minx, miny, maxx, maxy = geom.bounds
+    minx, miny, maxx, maxy = minx - buffer_m, miny - buffer_m, maxx + buffer_m, maxy + buffer_m
+    width, height = int((maxx - minx) // CELL) + 1, int((maxy - miny) // CELL) + 1
+    return from_origin(minx, maxy, CELL, CELL), width, height
+
+
+def _landcover(width: int, height: int) -> np.ndarray:
+    """Classes 1–5 in bands and blobs (1, 2 = forest), 0 = nodata in one corner."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    classes = (((np.sin(xx / 37.0) + np.cos(yy / 23.0) + 2) * 1.25).astype("uint8") % 5) + 1
+    classes[:40, :60] = 0
+    return classes.astype("uint8")
+
+
+def _write(path, data, transform, crs, nodata=None):
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype=data.dtype.name, crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(data, 1)
+    return path
+
+
+def _independent_forest_pct(geom_tm3, classes: np.ndarray, transform, factor: int = 5) -> float:
+    """Forest share by counting sub-cells (1/5 of a cell) whose centre is inside the commune."""
+    minx, miny, maxx, maxy = geom_tm3.bounds
+    col0, row0 = int((minx - transform.c) // CELL), int((transform.f - maxy) // CELL)
+    col1, row1 = int((maxx - transform.c) // CELL) + 1, int((transform.f - miny) // CELL) + 1
+    window = classes[row0:row1, col0:col1]
+    fine = np.kron(window, np.ones((factor, factor), dtype=window.dtype))
+    fine_t = from_origin(transform.c + col0 * CELL, transform.f - row0 * CELL, CELL / factor, CELL / factor)
+    inside = rasterize([(geom_tm3, 1)], out_shape=fine.shape, transform=fine_t, fill=0).astype(bool)
+    valid = inside & (fine != 0)
+    return 100.0 * np.count_nonzero(valid & np.isin(fine, (1, 2))) / np.count_nonzero(valid)
+
+
+def test_a_landcover_raster_gives_every_lai_chau_commune_its_forest_cover(db_path, tmp_path, capsys):
+    transform, width, height = _grid(db_path)
+    classes = _landcover(width, height)
+    no_crs = _write(tmp_path / "lop_phu_2025.tif", classes, transform, None, nodata=0)
+    import os
+    os.environ["WEBMAP_DB"] = str(db_path)
+    assert main(["imports", "list"]) == 0  # the CLI opens the store once (WAL mode) before anything is compared
+    before = store_bytes(db_path)
+    try:
+        # No CRS, coordinates in metres: refused, naming the zone that puts them in Lai Châu.
+        assert main(["import", "raster", str(no_crs), "--kind", "landcover", "--classes", "forest=1,2",
+                     "--period", "2025", "--illustrative"]) == 2
+        err = capsys.readouterr().err
+        assert "--crs vn2000:" in err and "vn2000:103 (Lai Châu, 103°00′)" in err, err
+        assert store_bytes(db_path) == before
+        # No forest classes for a land-cover raster: refused.
+        assert main(["import", "raster", str(no_crs), "--kind", "landcover", "--crs", "vn2000:103",
+                     "--period", "2025"]) == 2
+        assert "--classes forest=" in capsys.readouterr().err
+        assert main(["import", "raster", str(no_crs), "--kind", "landcover", "--classes", "forest=1,2",
+                     "--crs", "vn2000:103", "--period", "2025", "--illustrative"]) == 0
+        out = capsys.readouterr().out
+    finally:
+        del os.environ["WEBMAP_DB"]
+    assert "số liệu cho" in out and "COG" in out
+    conn = store.connect(db_path, readonly=True)
+    communes = store.units_frame(conn, level="commune", parent="12")
+    got = dict(conn.execute("SELECT unit_code, value FROM observations WHERE indicator_code='forest_cover_pct'"
+                            " AND period='2025' AND kind='actual' AND unit_code IN (SELECT code FROM units WHERE"
+                            " level='commune' AND parent_code='12')").fetchall())
+    assert len(got) == len(communes) == 38
+    tm3 = communes.to_crs(LAI_CHAU_TM3)
+    worst = max(abs(got[c] - _independent_forest_pct(g, classes, transform))
+                for c, g in zip(tm3["code"], tm3.geometry, strict=True))
+    assert worst <= 0.1, worst
+    # Marked illustrative, with its source; evaluated against Bình Lư's own targets (57,85 % for 2025,
+    # 59,55 % for 2030).
+    row = conn.execute("SELECT o.illustrative, o.source_doc, o.scope, d.illustrative FROM observations o JOIN"
+                       " datasets d ON d.id=o.dataset_id WHERE o.unit_code='03390' AND"
+                       " o.indicator_code='forest_cover_pct' AND o.kind='actual'").fetchone()
+    assert tuple(row) == (1, "lop_phu_2025.tif", "unit", 1)
+    e = progress.evaluate(conn, "03390", "forest_cover_pct", "2025")
+    targets = {ev["target"]["period"]: ev["target"]["value"] for ev in e["evaluations"]}
+    assert targets.get("2030") == 59.55 and e["actual"]["value"] == got["03390"]
+    assert e["actual"]["source"]["illustrative"] is True
+    conn.close()
+    # The COG beside the store, readable, tiled, with overviews and the zone it was read in.
+    cog = next((db_path.parent / (db_path.name + ".rasters")).glob("*.tif"))
+    with rasterio.open(cog) as ds:
+        assert ds.profile["tiled"] and ds.overviews(1) and ds.crs.to_epsg() == LAI_CHAU_TM3.to_epsg()
+        assert ds.dtypes[0] == "uint8" and ds.nodata == 0
+    # On the map and in Bình Lư's draft, against 59,55 % in 2030, said to be illustrative.
+    from geodata import report
+    from webmap import create_app
+
+    page = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client().get(
+        "/map/indicator/forest_cover_pct?unit=12&period=2025").get_data(as_text=True)
+    import re
+
+    css = dict(re.findall(r"unit-(\d{5}) status-(\w+)", page))
+    assert len(css) == 38 and css["03390"] in ("off_track", "on_track", "achieved", "at_risk")
+    assert {v for k, v in css.items() if k != "03390"} == {"no_target"}  # a figure everywhere, a target in Bình Lư
+    conn = store.connect(db_path, readonly=True)
+    draft = report.build(conn, "03390", "2025", "vi")
+    conn.close()
+    from geodata import report_text
+
+    text = report_text.markdown(draft)
+    value = f"{got['03390']:.2f}".replace(".", ",")
+    assert f"| Tỷ lệ che phủ rừng | % | 59,55 % | 2030 | {value} % |" in text
+    assert f"Tỷ lệ che phủ rừng đạt {value} %; mục tiêu 57,85 % năm 2025" in text
+    assert "số liệu minh hoạ, không chính thức" in [ln for ln in text.splitlines() if "che phủ rừng đạt" in ln][0]
+
+
+def test_a_raster_outside_the_store_or_with_undeclared_nodata_is_refused(db_path, tmp_path):
+    transform, width, height = _grid(db_path)
+    far = from_origin(transform.c + 900_000, transform.f - 900_000, CELL, CELL)  # 900 km south-east
+    outside = _write(tmp_path / "xa.tif", _landcover(width, height), far, LAI_CHAU_TM3, nodata=0)
+    conn = store.connect(db_path)
+    before = store_bytes(db_path)
+    with pytest.raises(ImportRefused) as refused:
+        rasters.import_raster(conn, outside, rasters.Options(kind="landcover", period="2025", classes=(1, 2)))
+    assert "không phủ đơn vị nào" in refused.value.lines("vi")[0]
+    dem = np.full((height // 10, width // 10), 1200.0, dtype="float32")
+    dem[0, 0] = -9999.0
+    holes = _write(tmp_path / "dem.tif", dem, from_origin(transform.c, transform.f, CELL * 10, CELL * 10),
+                   LAI_CHAU_TM3)
+    with pytest.raises(ImportRefused) as refused:
+        rasters.import_raster(conn, holes, rasters.Options(kind="dem", period="2025"))
+    assert "không khai báo nodata" in refused.value.lines("vi")[0] and "-9999" in refused.value.lines("vi")[0]
+    conn.close()
+    assert store_bytes(db_path) == before
+
+
+def test_a_dem_gives_each_village_its_slope_and_the_resettlement_map_colours_by_it(db_path, tmp_path):
+    transform, width, height = _grid(db_path)
+    xs = transform.c + (np.arange(width) + 0.5) * CELL
+    # Ridges and valleys 10 km apart, every slope 20° (tan 20° = 0,364 m per m): 300 to 3.940 m.
+    rise = np.abs(((xs - xs[0]) % 20_000.0) - 10_000.0)
+    dem = (np.tan(np.radians(20.0)) * (10_000.0 - rise))[None, :].repeat(height, axis=0) + 300.0
+    path = _write(tmp_path / "dem_lai_chau.tif", dem.astype("float32"), transform, LAI_CHAU_TM3, nodata=-9999.0)
+    conn = store.connect(db_path)
+    result = rasters.import_raster(conn, path, rasters.Options(kind="dem", period="2025", illustrative=True))
+    villages = {r[0] for r in conn.execute("SELECT code FROM units WHERE level='village' AND parent_code='03390'")}
+    assert villages and villages <= set(result.figures)
+    for code in villages:
+        f = result.figures[code]
+        assert f["slope_mean_deg"] == pytest.approx(20.0, abs=0.5) and f["slope_over_25_pct"] == 0.0, (code, f)
+        assert 300 <= f["elevation_mean_m"] <= 3940
+    conn.close()
+    from webmap import create_app
+
+    page = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client().get(
+        "/map/indicator/slope_mean_deg?unit=03390&period=2025").get_data(as_text=True)
+    assert all(f"unit-{code} " in page for code in villages)
+    assert "Độ dốc trung bình" in page and "20" in page
+    # And the import is undone like any other: the figures go, the store is as before.
+    from geodata import imports
+
+    conn = store.connect(db_path)
+    imports.undo(conn, result.import_id)
+    assert conn.execute("SELECT COUNT(*) FROM observations WHERE indicator_code='slope_mean_deg'").fetchone()[0] == 0
+    conn.close()
