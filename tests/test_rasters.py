@@ -132,7 +132,7 @@ def test_a_landcover_raster_gives_every_lai_chau_commune_its_forest_cover(db_pat
     value = f"{got['03390']:.2f}".replace(".", ",")
     assert f"| Tỷ lệ che phủ rừng | % | 59,55 % | 2030 | {value} % |" in text
     assert f"Tỷ lệ che phủ rừng đạt {value} %; mục tiêu 57,85 % năm 2025" in text
-    assert "số liệu minh hoạ, không chính thức" in [ln for ln in text.splitlines() if "che phủ rừng đạt" in ln][0]
+    assert "số liệu minh hoạ, không chính thức" in next(ln for ln in text.splitlines() if "che phủ rừng đạt" in ln)
 
 
 def test_a_raster_outside_the_store_or_with_undeclared_nodata_is_refused(db_path, tmp_path):

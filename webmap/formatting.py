@@ -44,7 +44,8 @@ def number(value: float | None, unit: str | None = None) -> str:
     return f"{text} {unit_label(unit)}".strip() if unit else text
 
 
-UNIT_LABELS_EN = {"km2": "km²", "m2": "m²", "m3": "m³", "persons/km2": "persons/km²", "% ; pp/year": "%",
+UNIT_LABELS_EN = {"pp": "percentage points", "degrees": "degrees",
+                  "km2": "km²", "m2": "m²", "m3": "m³", "persons/km2": "persons/km²", "% ; pp/year": "%",
                   "% vs base_year": "% vs the base year", "x base_year": "× the base year",
                   "flag": "(1 = met)", "flag (1=yes)": "(1 = met)"}
 

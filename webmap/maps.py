@@ -23,7 +23,8 @@ from flask_babel import gettext
 from folium.plugins import Fullscreen
 from markupsafe import Markup, escape
 
-from geodata import progress
+from geodata import change, progress
+from geodata.change import Change
 from geodata.classify import NO_DATA_COLOUR, PERCENT_BINS, SEQUENTIAL, Classes, classify
 from geodata.sources import citation
 from webmap import assets
@@ -130,6 +131,8 @@ class Layer:
     scheme: str = "natural_breaks"
     drill: set[str] | None = None  # codes whose children can be shown
     link_args: dict[str, str] | None = None
+    compare: str | None = None  # "so sánh kỳ": the earlier period, and each unit's change since it
+    changes: dict[str, Change] | None = None
 
 
 def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
@@ -212,6 +215,14 @@ def popup_html(row: dict[str, Any], e: dict[str, Any], layer: Layer, datasets: d
         (gettext("% mục tiêu"), f"{number(pct)} %" if pct is not None else "–", "", ""),
         (gettext("Số năm để đạt"), number(e.get("years_to_target")) if e.get("years_to_target") else "–", "", ""),
     ]
+    if layer.changes is not None and row["code"] in layer.changes:
+        c = layer.changes[row["code"]]
+        moved = number(c.change, c.unit) if c.change is not None else gettext("chưa tính được")
+        if c.change is not None and c.change > 0:
+            moved = "+" + moved
+        rows.insert(1, (gettext("Thay đổi so với %(p)s", p=period_label(layer.compare)), Markup("{} → {}: {}").format(
+            number(c.before, unit) if c.before is not None else "–",
+            number(c.after, unit) if c.after is not None else "–", moved), "", ""))
     table = Markup("").join(
         Markup("<tr><th>{}</th><td>{}<div class='src'{}>{}</div></td></tr>").format(
             k, v, Markup(" title='{}'").format(q) if q else "", s)
@@ -316,6 +327,9 @@ def _fills_and_legend(layer: Layer, note: str = "") -> tuple[list[dict[str, Any]
     page and its vector tiles, so both colour a unit alike."""
     records = layer.units.to_dict("records")
     evs = [layer.evaluations[r["code"]] for r in records]
+    if layer.changes is not None:
+        fills, legend = _change_fills(layer, records, note)
+        return evs, fills, legend
     title = f"{titled(layer.indicator, layer.period)} – {COLOUR_BY[layer.colour_by]}"
     if layer.colour_by == "status":
         counts: dict[str, int] = {}
@@ -340,6 +354,28 @@ def _fills_and_legend(layer: Layer, note: str = "") -> tuple[list[dict[str, Any]
             note = " ".join(filter(None, [gettext("Chỉ tiêu không có thang cố định: dùng ngắt tự nhiên"), note]))
         legend = legend_html(title, classes, colours, unit.split(" ;")[0] if unit else None, note=note)
     return evs, fills, legend
+
+
+# ColorBrewer RdYlGn (5): from worse to better; the middle class is "about unchanged".
+DIVERGING = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+DIVERGING_NEUTRAL = ["#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99"]  # PuOr: no better or worse
+
+
+def _change_fills(layer: Layer, records: list[dict[str, Any]], note: str) -> tuple[list[tuple[str, str | None]],
+                                                                                  Markup]:
+    """Each unit coloured by its change since ``layer.compare``, on a legend symmetric about zero."""
+    assert layer.changes is not None and layer.compare is not None
+    values = [layer.changes[r["code"]].change for r in records]
+    classes = classify(values, "fixed", bins=change.symmetric_bins(values))
+    sign = change.good_sign(layer.indicator.get("direction"))
+    palette = DIVERGING if sign > 0 else DIVERGING[::-1] if sign < 0 else DIVERGING_NEUTRAL
+    colours = classes.colours(palette)
+    fills = [(colours[c] if c >= 0 else NO_DATA_COLOUR, None) for c in classes.assignment]
+    unit = next((c.unit for c in layer.changes.values()), "%")
+    title = gettext("%(name)s: thay đổi %(a)s → %(b)s", name=indicator_name(layer.indicator),
+                    a=period_label(layer.compare), b=period_label(layer.period))
+    better = {1: gettext("xanh: tăng là tốt"), -1: gettext("xanh: giảm là tốt")}.get(sign, "")
+    return fills, legend_html(title, classes, colours, unit, note=" ".join(filter(None, [better, note])))
 
 
 def tile_properties(layer: Layer) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, request
 
 from geodata import store, vector_tiles
 from webmap import caching, db
-from webmap.maps import TILE_LAYERS, Layer, tile_properties
+from webmap.maps import TILE_LAYERS, tile_properties
 
 bp = Blueprint("tiles", __name__)
 MIME = "application/vnd.mapbox-vector-tile"
@@ -39,9 +39,7 @@ def _style(indicator: str) -> dict[str, dict[str, Any]]:
 
     def build() -> dict[str, dict[str, Any]]:
         state = views._page_state(None, indicator, request.args.get("unit") or "VN", None)
-        layer = Layer(units=state.units, evaluations=state.evaluations, indicator=state.indicator,
-                      period=state.period, colour_by=state.colour_by, scheme=state.scheme)
-        return tile_properties(layer)
+        return tile_properties(views.layer_of(state))
 
     key = (indicator, tuple(sorted((k, v) for k, v in request.args.items(multi=True))))
     return _styles.get_or_build(key, build)

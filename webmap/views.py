@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from flask_babel import gettext
 from markupsafe import Markup
 
-from geodata import progress, search, store, thematic, view_scale, workflow
+from geodata import change, progress, search, store, thematic, view_scale, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, source_label, titled
@@ -208,6 +208,8 @@ class _PageState:
     args: dict[str, Any]
     popup_args: dict[str, Any]
     figures_at: list[dict[str, Any]]
+    compare: str | None = None
+    changes: dict[str, change.Change] | None = None
 
 
 def _page_state(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> _PageState:
@@ -238,11 +240,11 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         level = None  # a province's communes are its children anyway
     units, outline = _page_units(conn, unit, level)
 
-    def evaluate(frame: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    def evaluate(frame: gpd.GeoDataFrame, when: str | None = None) -> dict[str, dict[str, Any]]:
         try:
             if colour_by == "target":  # targets show without a value: every unit evaluated in full
-                return {c: progress.evaluate(conn, c, indicator_code, period) for c in frame["code"]}
-            return progress.evaluate_many(conn, list(frame["code"]), indicator_code, period)
+                return {c: progress.evaluate(conn, c, indicator_code, when or period) for c in frame["code"]}
+            return progress.evaluate_many(conn, list(frame["code"]), indicator_code, when or period)
         except ValueError:
             abort(400)
 
@@ -258,6 +260,15 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         outline = units[units["code"] == unit["code"]]
         evaluations = evaluate(units)
         around = True
+    compare = params.period("compare")
+    changes = None
+    if compare is not None and compare != period:  # "so sánh kỳ": coloured by the change since ``compare``
+        before = evaluate(units, compare)
+        changes = {c: change.between(change.value_of(before[c]), change.value_of(evaluations[c]),
+                                     indicator.get("measure_unit")) for c in units["code"]}
+        colour_by = "change"
+    else:
+        compare = None
     if colour_by is None:
         # Where are we against the target? Status whenever a target judges some unit; value otherwise.
         judged = any(e["status"] not in progress.UNJUDGED for e in evaluations.values())
@@ -266,14 +277,23 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
         list(units["code"]))}
     args = {"indicator": indicator_code if theme is not None or _chooses() else None, "period": period,
-            "colour": params.choice("colour", list(COLOUR_BY)),
+            "colour": params.choice("colour", list(COLOUR_BY)), "compare": compare,
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
     if g.get("show_drafts"):
         args["drafts"] = "1"
     popup_args = {"indicator": indicator_code, "period": period, "lang": args["lang"], "drafts": args.get("drafts")}
     return _PageState(unit=unit, indicator=indicator, units=units, outline=outline, evaluations=evaluations,
                       period=period, periods=periods, colour_by=colour_by, scheme=scheme, level=level, around=around,
-                      drill=drill, args=args, popup_args=popup_args, figures_at=figures_at)
+                      drill=drill, args=args, popup_args=popup_args, figures_at=figures_at, compare=compare,
+                      changes=changes)
+
+
+def layer_of(state: _PageState, units: gpd.GeoDataFrame | None = None) -> Layer:
+    """The page's unit layer (``units``: the same units at another resolution)."""
+    return Layer(units=state.units if units is None else units, evaluations=state.evaluations,
+                 indicator=state.indicator, period=state.period, colour_by=state.colour_by, scheme=state.scheme,
+                 drill=state.drill, link_args={k: v for k, v in state.args.items() if v}, compare=state.compare,
+                 changes=state.changes)
 
 
 def _tiles_for(state: _PageState) -> bool:
@@ -284,7 +304,8 @@ def _tiles_for(state: _PageState) -> bool:
 
 def _tile_source(state: _PageState) -> TileSource:
     level = str(state.units["level"].iloc[0])
-    args = {"unit": state.unit["code"], "period": state.period, "colour": state.colour_by,
+    args = {"unit": state.unit["code"], "period": state.period,
+            "colour": state.colour_by if state.colour_by in COLOUR_BY else None, "compare": state.compare,
             "scheme": state.scheme, "level": state.level, "drafts": state.args.get("drafts")}
     url = url_for("tiles.tile", layer=TILE_LAYERS[level], z=0, x=0, y=0, indicator=state.indicator["code"],
                   **{k: v for k, v in args.items() if v})
@@ -303,9 +324,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         provinces = store.units_frame(conn, level="province", screen=True)
         b = units.total_bounds
         view = _View(units, _coarsen(provinces, view_scale.fit_zoom(b), (b[1] + b[3]) / 2)[0], None)
-    layer = Layer(units=view.units, evaluations=evaluations, indicator=indicator, period=period,
-                  colour_by=state.colour_by, scheme=state.scheme, drill=state.drill,
-                  link_args={k: v for k, v in state.args.items() if v})
+    layer = layer_of(state, view.units)
     within = list(units["code"]) if unit["level"] == "province" else [unit["code"]]
     if unit["level"] == "village":
         within = [unit["parent_code"]]
@@ -332,6 +351,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         choose_indicator=bool(theme) or _chooses(),
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=state.periods,
         colour_by=state.colour_by, scheme=state.scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
+        compare=state.compare,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
         around=around, drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
                                     if ((e.get("actual") or {}).get("source") or {}).get("approval")),
