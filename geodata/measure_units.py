@@ -20,5 +20,5 @@ UNIT_LABELS_VI = {
     "% of expenditure": "% tổng chi", "% of budget expenditure": "% tổng chi ngân sách",
     "% vs base_year": "% so với năm gốc", "x base_year": "lần so với năm gốc", "% vs base period": "% so với kỳ gốc",
     "million VND/person/year vs base_year": "triệu đồng/người/năm so với năm gốc",
-    "count; % vs base": "số đơn vị; % so với kỳ gốc", "%": "%", "pp": "điểm %", "degrees": "độ",
+    "count; % vs base": "số đơn vị; % so với kỳ gốc", "%": "%", "pp": "điểm %", "degrees": "độ", "m": "m",
 }
