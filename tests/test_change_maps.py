@@ -67,3 +67,53 @@ def test_a_change_map_colours_each_commune_by_its_change_in_percentage_points(db
     # The same page without compare is the status map again.
     assert "thay đổi 2024" not in client.get("/map/indicator/poor_household_rate?unit=12&period=2025").get_data(
         as_text=True)
+
+
+SIDE = """([x, y]) => {
+  // The unit path drawn at a screen point: which period's layer it belongs to.
+  const el = document.elementsFromPoint(x, y).find(e => e.tagName === 'path' && e.classList.contains('unit'));
+  if (!el) { return null; }
+  return el.closest('.leaflet-swipe-before-pane') ? 'before' : 'after';
+}"""
+
+
+@pytest.mark.browser
+def test_the_swipe_view_shows_two_periods_and_a_finger_moves_the_divider(db_path, poverty_2024_2025):
+    """On a phone (390×844, touch): 2024 left of the divider, 2025 right, one legend for both; dragging
+    the slider moves the divider, and a commune under it changes period."""
+    from tests.browser import browser_page, live_server, wait_for_map_still
+    from webmap import create_app
+
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+    with live_server(app) as base, browser_page((390, 844), bypass_csp=False, touch=True) as (page, traffic):
+        page.goto(base + "/map/indicator/poor_household_rate?unit=12&period=2025&compare=2024&view=swipe")
+        wait_for_map_still(page)
+        page.evaluate("document.querySelectorAll('details.legend-fold').forEach(d => d.removeAttribute('open'))")
+        assert page.locator(".leaflet-swipe-before-pane path.unit").count() == 38
+        assert page.locator(".leaflet-overlay-pane path.unit").count() == 38
+        box = page.locator(".folium-map").bounding_box()
+        slider = page.locator("input.swipe-range").bounding_box()
+        assert slider["height"] >= 44 and slider["width"] >= box["width"] - 1  # a finger's target
+        y = box["y"] + box["height"] * 0.45
+        left, right = (box["x"] + box["width"] * 0.3, y), (box["x"] + box["width"] * 0.7, y)
+        sides = [page.evaluate(SIDE, list(p)) for p in (left, right)]
+        assert sides == ["before", "after"], sides
+        # A finger drags the slider to 90 %: the point at 70 % now shows 2024.
+        start_x = box["x"] + box["width"] * 0.5
+        cy = slider["y"] + slider["height"] / 2
+        page.evaluate("""([x0, x1, y]) => {  // a touch drag on the range input, as a finger makes it
+            const input = document.querySelector('input.swipe-range');
+            const touch = x => new Touch({identifier: 1, target: input, clientX: x, clientY: y});
+            input.dispatchEvent(new TouchEvent('touchstart', {touches: [touch(x0)], bubbles: true}));
+            input.value = String((x1 - input.getBoundingClientRect().left) / input.getBoundingClientRect().width * 100);
+            input.dispatchEvent(new TouchEvent('touchmove', {touches: [touch(x1)], bubbles: true}));
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+            input.dispatchEvent(new TouchEvent('touchend', {touches: [], bubbles: true}));
+        }""", [start_x, box["x"] + box["width"] * 0.9, cy])
+        line = page.locator(".swipe-line").bounding_box()
+        assert abs(line["x"] - (box["x"] + box["width"] * 0.9)) <= 3, line
+        assert page.evaluate(SIDE, list(right)) == "before"
+        legend = page.text_content(".legend-fold")
+        assert "Bên trái: 2024 · bên phải: 2025" in legend
+        width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 and traffic.console_errors == []

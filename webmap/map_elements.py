@@ -324,3 +324,55 @@ class VectorUnits(JSCSSMixin, MacroElement):
         self._name = "VectorUnits"
         self.url_json = js_string(url)
         self.stroke_from = int(stroke_from)
+
+
+class Swipe(MacroElement):
+    """Two periods on one map, the earlier left of a divider the user drags (a range input: a
+    finger on a phone moves it as well as a mouse).
+
+    The earlier period's layer is moved into a pane of its own, drawn above the later one and
+    clipped to the left of the divider; the clip is in layer-point coordinates, so it is redone on
+    every move and zoom (the panes move with the map).  Why not leaflet-side-by-side: it clips
+    tile layers by their container and does not handle vector layers sharing one SVG renderer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, before) {
+            var pane = map.createPane('swipe-before');
+            pane.style.zIndex = 401;
+            before.eachLayer(function (l) { l.options.pane = 'swipe-before'; });
+            map.removeLayer(before);
+            before.addTo(map);
+            var box = map.getContainer();
+            var line = L.DomUtil.create('div', 'swipe-line', box);
+            var left = L.DomUtil.create('span', 'swipe-tag swipe-tag-left', line);
+            var right = L.DomUtil.create('span', 'swipe-tag swipe-tag-right', line);
+            left.textContent = {{ this.before_json }};
+            right.textContent = {{ this.after_json }};
+            var input = L.DomUtil.create('input', 'swipe-range', box);
+            input.type = 'range'; input.min = 0; input.max = 100; input.step = 'any'; input.value = 50;
+            input.setAttribute('aria-label', {{ this.label_json }});
+            ['mousedown', 'touchstart', 'pointerdown', 'click', 'dblclick', 'wheel'].forEach(function (t) {
+                L.DomEvent.on(input, t, L.DomEvent.stopPropagation);
+            });
+            var clip = function () {
+                var size = map.getSize(), x = size.x * input.value / 100;
+                var nw = map.containerPointToLayerPoint([0, 0]), se = map.containerPointToLayerPoint(size);
+                pane.style.clip = 'rect(' + [nw.y, nw.x + x, se.y, nw.x].join('px,') + 'px)';
+                line.style.left = x + 'px';
+                window.webmapSwipe = {x: x, before: before};
+            };
+            input.addEventListener('input', clip);
+            map.on('move zoom resize zoomend moveend', clip);
+            clip();
+        })({{ this._parent.get_name() }}, {{ this.before }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, before_layer: str, before: str, after: str, label: str) -> None:
+        super().__init__()
+        self._name = "Swipe"
+        self.before = before_layer
+        self.before_json, self.after_json, self.label_json = js_string(before), js_string(after), js_string(label)

@@ -9,6 +9,7 @@ built here with every name escaped, then bound in the browser from
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from webmap.map_elements import (
     MetricScale,
     PopupsClearOfControls,
     RefineOnZoom,
+    Swipe,
     UnitsOverCrowdedPoints,
     VectorUnits,
 )
@@ -133,6 +135,7 @@ class Layer:
     link_args: dict[str, str] | None = None
     compare: str | None = None  # "so sánh kỳ": the earlier period, and each unit's change since it
     changes: dict[str, Change] | None = None
+    bins: list[float] | None = None  # fixed class bounds (two periods side by side share one legend)
 
 
 def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
@@ -344,7 +347,10 @@ def _fills_and_legend(layer: Layer, note: str = "") -> tuple[list[dict[str, Any]
         scheme = layer.scheme
         if scheme == "fixed" and not (unit or "").startswith("%"):
             scheme = "natural_breaks"  # no fixed legend for this unit: say it in the legend
-        classes = classify(values, scheme, k=5, bins=PERCENT_BINS if scheme == "fixed" else None)
+        if layer.bins is not None:
+            classes = classify(values, "fixed", bins=layer.bins)
+        else:
+            classes = classify(values, scheme, k=5, bins=PERCENT_BINS if scheme == "fixed" else None)
         direction = layer.indicator.get("direction")
         palette = SEQUENTIAL["lower_is_better" if direction == "lower_is_better" and layer.colour_by != "pct"
                              else "higher_is_better"]
@@ -456,6 +462,7 @@ def thematic_map(
     refine: Refine | None = None,
     popup_url: str | None = None,
     tiles: TileSource | None = None,
+    swipe_before: Layer | None = None,
 ) -> MapPage:
     """A choropleth of ``layer`` with legend, popups, optional points and outline; from vector
     ``tiles`` when given (the page then carries no boundary at all)."""
@@ -485,6 +492,24 @@ def thematic_map(
         _, _, legend = _fills_and_legend(layer, note)
         VectorUnits(tiles.url, STROKE_FROM_ZOOM.get(str(layer.units["level"].iloc[0]), 0)).add_to(m)
         units_layer = None
+    elif swipe_before is not None:  # the earlier period left of a divider, the later right, one legend
+        values = [measure(swipe_before.evaluations[c], "value") for c in swipe_before.units["code"]] + [
+            measure(layer.evaluations[c], "value") for c in layer.units["code"]]
+        bins = classify(values, layer.scheme if layer.scheme != "fixed" else "natural_breaks", k=5).bounds or [0.0]
+        layer = dataclasses.replace(layer, colour_by="value", bins=bins, changes=None)
+        swipe_before = dataclasses.replace(swipe_before, colour_by="value", bins=bins, changes=None)
+        before_props, _ = _unit_layer_props(swipe_before, attribution, note, lazy=lazy)
+        props, legend = _unit_layer_props(layer, attribution, gettext(
+            "Bên trái: %(a)s · bên phải: %(b)s (kéo thanh trượt)", a=period_label(swipe_before.period),
+            b=period_label(layer.period)) + (" · " + note if note else ""), lazy=lazy)
+        before_layer = folium.GeoJson(feature_collection(swipe_before.units, before_props), name=str(escape(
+            titled(swipe_before.indicator, swipe_before.period))), on_each_feature=ON_EACH_UNIT,
+            smooth_factor=smooth).add_to(m)
+        units_layer = folium.GeoJson(feature_collection(layer.units, props), name=str(escape(name)),
+                                     on_each_feature=ON_EACH_UNIT, smooth_factor=smooth).add_to(m)
+        Swipe(before_layer.get_name(), period_label(swipe_before.period), period_label(layer.period),
+              gettext("Kéo để so sánh hai kỳ")).add_to(m)
+        refine = None  # the finer boundaries would replace only one of the two layers
     else:
         props, legend = _unit_layer_props(layer, attribution, note, lazy=lazy)
         # Leaflet's layer control inserts names as HTML: escape them like every other name.

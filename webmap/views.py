@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -210,6 +211,7 @@ class _PageState:
     figures_at: list[dict[str, Any]]
     compare: str | None = None
     changes: dict[str, change.Change] | None = None
+    before: dict[str, dict[str, Any]] | None = None  # the units' evaluations of ``compare``
 
 
 def _page_state(theme: str | None, indicator_code: str, default_unit: str, default_period: str | None) -> _PageState:
@@ -261,7 +263,7 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         evaluations = evaluate(units)
         around = True
     compare = params.period("compare")
-    changes = None
+    changes, before = None, None
     if compare is not None and compare != period:  # "so sánh kỳ": coloured by the change since ``compare``
         before = evaluate(units, compare)
         changes = {c: change.between(change.value_of(before[c]), change.value_of(evaluations[c]),
@@ -285,7 +287,7 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
     return _PageState(unit=unit, indicator=indicator, units=units, outline=outline, evaluations=evaluations,
                       period=period, periods=periods, colour_by=colour_by, scheme=scheme, level=level, around=around,
                       drill=drill, args=args, popup_args=popup_args, figures_at=figures_at, compare=compare,
-                      changes=changes)
+                      changes=changes, before=before)
 
 
 def layer_of(state: _PageState, units: gpd.GeoDataFrame | None = None) -> Layer:
@@ -319,6 +321,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     indicator, period, around = state.indicator, state.period, state.around
     drafts = bool(state.args.get("drafts"))
     tiles = _tile_source(state) if _tiles_for(state) else None
+    swipe = params.choice("view", ["swipe"]) is not None and state.before is not None and tiles is None
     view = _View(units, outline, None) if tiles else _view(units, outline, around)
     if tiles and unit["level"] == "country":  # the provinces' outlines over the country's communes or villages
         provinces = store.units_frame(conn, level="province", screen=True)
@@ -334,6 +337,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
                         refine=view.refine, tiles=tiles,
+                        swipe_before=dataclasses.replace(layer, evaluations=state.before, period=state.compare)
+                        if swipe else None,
                         popup_url=url_for("maps.popup", code="__CODE__",
                                           **{k: v for k, v in state.popup_args.items() if v}))
     coloured = sum(1 for e in evaluations.values() if e.get("actual"))
@@ -351,7 +356,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         choose_indicator=bool(theme) or _chooses(),
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=state.periods,
         colour_by=state.colour_by, scheme=state.scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
-        compare=state.compare,
+        compare=state.compare, swipe=swipe,
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
         around=around, drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
                                     if ((e.get("actual") or {}).get("source") or {}).get("approval")),
