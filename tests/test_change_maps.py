@@ -117,3 +117,31 @@ def test_the_swipe_view_shows_two_periods_and_a_finger_moves_the_divider(db_path
         assert "Bên trái: 2024 · bên phải: 2025" in legend
         width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 and traffic.console_errors == []
+
+
+def test_the_unit_page_projects_the_current_pace_to_the_target_year(db_path, poverty_2024_2025):
+    """"Với tốc độ hiện nay …, năm 2030 đạt …": Thu Lũm's two yearly rates, carried to 2030 at the
+    same pace in điểm % per year, against the 10 % it must be under by then."""
+    import html
+
+    from geodata import projection
+    from webmap import create_app
+    from webmap.formatting import number
+
+    a, b = poverty_2024_2025["03439"]
+    pace = round(b - a, 2)
+    expected = round(b + pace * 5, 2)
+    conn = store.connect(db_path, readonly=True)
+    from geodata import progress
+
+    p = projection.project(progress.evaluate(conn, "03439", "poor_household_rate", "2025"))
+    conn.close()
+    assert (p.pace, p.unit, p.first_year, p.last_year, p.year, p.target) == (pace, "pp/year", 2024, 2025, 2030, 10.0)
+    assert p.value == pytest.approx(expected, abs=0.01) and p.meets is (expected <= 10.0)
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+    page = html.unescape(app.test_client().get("/unit/03439").get_data(as_text=True))
+    with app.test_request_context("/"):
+        value = number(p.value, "%")
+        shown = number(pace, "pp/year")
+    assert (f"Với tốc độ hiện nay ({'+' if pace > 0 else ''}{shown}, 2024–2025), năm 2030 đạt {value} "
+            f"(mục tiêu 10 %: {'đạt' if p.meets else 'chưa đạt'})") in page

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from flask_babel import gettext
 from markupsafe import Markup
 
-from geodata import change, progress, search, store, thematic, view_scale, workflow
+from geodata import change, progress, projection, search, store, thematic, view_scale, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, source_label, titled
@@ -511,7 +511,7 @@ def unit_page(code: str):
             e = progress.evaluate(conn, code, ind, period)
         except (progress.UnknownCode, ValueError):
             continue
-        rows.append({"code": ind, "period": period, "e": e})
+        rows.append({"code": ind, "period": period, "e": e, "projection": _projection_text(e)})
     groups = _by_theme(conn, rows)
     frame = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
     frame = frame[frame["code"] == code]
@@ -536,6 +536,21 @@ def unit_page(code: str):
                            former=[dict(r) for r in conn.execute(
                                "SELECT u.code, u.full_name FROM crosswalk c JOIN units u ON u.code=c.old_code AND"
                                " u.vintage=c.old_vintage WHERE c.new_code=? ORDER BY u.code", (code,))])
+
+
+def _projection_text(e: dict[str, Any]) -> str | None:
+    """"Với tốc độ hiện nay (−2,1 điểm %/năm, 2024–2025), năm 2030 đạt 4,6 % (mục tiêu 10 %: đạt)"."""
+    p = projection.project(e)
+    if p is None:
+        return None
+    unit = (e.get("actual") or {}).get("measure_unit") or e["indicator"].get("measure_unit")
+    pace = number(p.pace, p.unit)
+    if p.pace > 0:
+        pace = "+" + pace
+    verdict = {True: gettext("đạt"), False: gettext("chưa đạt"), None: ""}[p.meets]
+    return gettext("Với tốc độ hiện nay (%(pace)s, %(a)s–%(b)s), năm %(year)s đạt %(value)s (mục tiêu %(target)s%(v)s)",
+                   pace=pace, a=p.first_year, b=p.last_year, year=p.year, value=number(p.value, unit),
+                   target=number(p.target, unit), v=": " + verdict if verdict else "")
 
 
 def _by_theme(conn, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
