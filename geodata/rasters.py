@@ -351,3 +351,28 @@ def _cell_area_km2(transform: Any, crs: CRS, lat: float) -> float:
     if crs.is_geographic:
         area *= 111_320 * math.cos(math.radians(lat)) * 110_574
     return area / 1e6
+
+
+@dataclass(frozen=True)
+class StoredRaster:
+    import_id: int
+    file_name: str
+    kind: str
+    period: str
+    classes: tuple[int, ...]
+    illustrative: bool
+    cog: Path
+
+
+def listing(conn: sqlite3.Connection) -> list[StoredRaster]:
+    """The rasters imported and not undone whose COG is still beside the store."""
+    folder = raster_folder(conn)
+    out = []
+    for r in conn.execute("SELECT id, file_name, options FROM imports WHERE kind='raster' AND status='applied'"
+                          " ORDER BY id"):
+        opts = json.loads(r["options"] or "{}")
+        cog = folder / str(opts.get("cog", ""))
+        if opts.get("cog") and cog.is_file():
+            out.append(StoredRaster(int(r["id"]), r["file_name"], opts.get("kind", ""), str(opts.get("period", "")),
+                                    tuple(opts.get("classes") or ()), bool(opts.get("illustrative")), cog))
+    return out

@@ -184,3 +184,76 @@ def test_a_dem_gives_each_village_its_slope_and_the_resettlement_map_colours_by_
     imports.undo(conn, result.import_id)
     assert conn.execute("SELECT COUNT(*) FROM observations WHERE indicator_code='slope_mean_deg'").fetchone()[0] == 0
     conn.close()
+
+
+def test_an_imported_raster_is_an_overlay_of_the_map_pages(db_path, tmp_path):
+    """Tiles drawn from the COG: at every pixel of a tile over Bình Lư the colour says forest exactly
+    where the raster does (pixel centres looked up in the test's own class grid)."""
+    import io
+
+    from PIL import Image
+    from pyproj import Transformer
+
+    from geodata import raster_tiles, vector_tiles
+    from tests.test_vector_tiles import _tile_of
+    from webmap import create_app
+
+    transform, width, height = _grid(db_path)
+    classes = _landcover(width, height)
+    path = _write(tmp_path / "lop_phu_2025.tif", classes, transform, LAI_CHAU_TM3, nodata=0)
+    conn = store.connect(db_path)
+    result = rasters.import_raster(conn, path, rasters.Options(kind="landcover", period="2025", classes=(1, 2),
+                                                               illustrative=True))
+    conn.close()
+    client = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client()
+    page = client.get("/map/poverty?unit=12").get_data(as_text=True)
+    assert f"/rasters/{result.import_id}/{{z}}/{{x}}/{{y}}.png" in page and "lop_phu_2025.tif" in page
+    z, x, y = _tile_of(103.62, 22.36, 12)
+    tile = client.get(f"/rasters/{result.import_id}/{z}/{x}/{y}.png")
+    assert tile.status_code == 200 and tile.content_type == "image/png"
+    rgba = np.asarray(Image.open(io.BytesIO(tile.data)))
+    assert rgba.shape == (256, 256, 4)
+    west, _, east, north = vector_tiles.bounds(z, x, y)
+    step = (east - west) / 256
+    mx, my = np.meshgrid(west + (np.arange(256) + 0.5) * step, north - (np.arange(256) + 0.5) * step)
+    tx, ty = Transformer.from_crs(3857, LAI_CHAU_TM3, always_xy=True).transform(mx, my)
+    cols, rows = ((tx - transform.c) // CELL).astype(int), ((transform.f - ty) // CELL).astype(int)
+    expected = np.isin(classes[rows, cols], (1, 2))
+    drawn = np.all(rgba[..., :3] == raster_tiles.FOREST, axis=-1) & (rgba[..., 3] == 255)
+    assert (drawn == expected).mean() > 0.97  # nearest resampling at cell edges may pick the neighbour
+    assert 0.2 < expected.mean() < 0.9
+    # Far from the raster: a transparent tile; an unknown raster or tile: 404.
+    empty = np.asarray(Image.open(io.BytesIO(client.get(f"/rasters/{result.import_id}/8/210/100.png").data)))
+    assert (empty[..., 3] == 0).all()
+    assert client.get("/rasters/9999/3/0/0.png").status_code == 404
+    assert client.get(f"/rasters/{result.import_id}/30/0/0.png").status_code == 404
+
+
+@pytest.mark.browser
+def test_the_raster_overlay_switches_on_from_the_layer_list_under_the_pages_policy(db_path, tmp_path):
+    from tests.browser import browser_page, live_server, wait_for_map_still
+    from webmap import create_app
+
+    transform, width, height = _grid(db_path)
+    path = _write(tmp_path / "lop_phu_2025.tif", _landcover(width, height), transform, LAI_CHAU_TM3, nodata=0)
+    conn = store.connect(db_path)
+    rasters.import_raster(conn, path, rasters.Options(kind="landcover", period="2025", classes=(1, 2),
+                                                      illustrative=True))
+    conn.close()
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+    loaded = """() => [...document.querySelectorAll('img.leaflet-tile')]
+        .filter(i => i.src.includes('/rasters/') && i.complete && i.naturalWidth === 256).length"""
+    with live_server(app) as base, browser_page((1280, 800), bypass_csp=False) as (page, traffic):
+        page.goto(base + "/map/poverty?unit=12")
+        wait_for_map_still(page)
+        assert page.evaluate("getComputedStyle(document.querySelector('.raster-opacity')).display") == "none"
+        page.locator(".leaflet-control-layers label", has_text="lop_phu_2025.tif").locator("input").check()
+        page.evaluate(f"""() => new Promise(done => {{ const n = {loaded};
+            const tick = () => n() >= 4 ? done() : setTimeout(tick, 50); tick(); }})""")
+        assert page.evaluate("getComputedStyle(document.querySelector('.raster-opacity')).display") != "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('path.unit')).fillOpacity") == "0.12"
+        page.locator(".raster-opacity input").fill("30")
+        assert page.evaluate("""() => [...document.querySelectorAll('.leaflet-tile-container, .leaflet-layer')]
+            .some(e => getComputedStyle(e).opacity === '0.3')""")
+        assert "minh hoạ" in page.inner_text(".leaflet-control-layers")
+    assert traffic.console_errors == []

@@ -79,6 +79,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         figure_views,
         layers_views,
         ogc,
+        raster_views,
         report_views,
         security,
         static_views,
@@ -93,6 +94,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(figure_views.bp)
     app.register_blueprint(layers_views.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(raster_views.bp)
     app.register_blueprint(report_views.bp)
     app.register_blueprint(static_views.bp)
     app.register_blueprint(tiles_views.bp)

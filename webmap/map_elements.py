@@ -376,3 +376,44 @@ class Swipe(MacroElement):
         self._name = "Swipe"
         self.before = before_layer
         self.before_json, self.after_json, self.label_json = js_string(before), js_string(after), js_string(label)
+
+
+class RasterOpacity(MacroElement):
+    """One slider for the opacity of the page's raster overlays (shown when one is switched on)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, layers) {
+            var ctl = L.control({position: 'bottomleft'});
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create('div', 'raster-opacity');
+                var label = L.DomUtil.create('label', '', div);
+                label.textContent = {{ this.label_json }} + ' ';
+                var input = L.DomUtil.create('input', '', label);
+                input.type = 'range'; input.min = 0; input.max = 100; input.value = 70;
+                input.addEventListener('input', function () {
+                    layers.forEach(function (l) { l.setOpacity(input.value / 100); });
+                });
+                L.DomEvent.disableClickPropagation(div);
+                var shown = function () {
+                    var on = layers.some(function (l) { return map.hasLayer(l); });
+                    div.style.display = on ? '' : 'none';
+                    // The units' fills would hide the raster: outlines stay, fills fade while one is on.
+                    map.getContainer().classList.toggle('raster-on', on);
+                };
+                map.on('overlayadd overlayremove', shown);
+                setTimeout(shown, 0);
+                return div;
+            };
+            ctl.addTo(map);
+        })({{ this._parent.get_name() }}, [{{ this.layers }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: list[str], label: str) -> None:
+        super().__init__()
+        self._name = "RasterOpacity"
+        self.layers = ", ".join(layers)
+        self.label_json = js_string(label)

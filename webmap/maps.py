@@ -46,6 +46,7 @@ from webmap.map_elements import (
     HtmlControl,
     MetricScale,
     PopupsClearOfControls,
+    RasterOpacity,
     RefineOnZoom,
     Swipe,
     UnitsOverCrowdedPoints,
@@ -463,6 +464,7 @@ def thematic_map(
     popup_url: str | None = None,
     tiles: TileSource | None = None,
     swipe_before: Layer | None = None,
+    rasters: list[tuple[str, str, str]] | None = None,
 ) -> MapPage:
     """A choropleth of ``layer`` with legend, popups, optional points and outline; from vector
     ``tiles`` when given (the page then carries no boundary at all)."""
@@ -529,6 +531,13 @@ def thematic_map(
                        on_each_feature=ON_EACH_UNIT).add_to(m)
     if len(layer.units) <= LAZY_POPUPS:
         _name_labels(layer.units).add_to(m)
+    raster_layers = []
+    for url, raster_name, raster_legend in rasters or []:  # switched on from the layer list
+        raster_layers.append(folium.TileLayer(url, name=str(escape(raster_name)), attr=str(escape(raster_legend)),
+                                              overlay=True, show=False, opacity=0.7, max_native_zoom=16,
+                                              max_zoom=18).add_to(m))
+    if raster_layers:
+        RasterOpacity([r.get_name() for r in raster_layers], gettext("Độ đậm ảnh")).add_to(m)
     if points is not None and len(points):
         points_layer = folium.GeoJson(_point_features(points), name=gettext("Điểm (vị trí minh hoạ)"),
                                       marker=folium.CircleMarker(radius=7), on_each_feature=ON_EACH_UNIT).add_to(m)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from geodata import change, progress, projection, search, store, thematic, view_scale, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
-from webmap.formatting import lang, number, source_label, titled
+from webmap.formatting import lang, number, period_label, source_label, titled
 from webmap.map_elements import FitView, MetricScale
 from webmap.maps import (
     LAZY_POPUPS,
@@ -298,6 +298,24 @@ def layer_of(state: _PageState, units: gpd.GeoDataFrame | None = None) -> Layer:
                  changes=state.changes)
 
 
+def _raster_overlays() -> list[tuple[str, str, str]]:
+    """Every imported raster as an overlay the layer list switches on: URL template, name, legend line."""
+    from webmap import raster_views
+
+    words = {"landcover": gettext("Ảnh lớp phủ"), "forest": gettext("Ảnh rừng"), "dem": gettext("Ảnh độ cao (DEM)"),
+             "population": gettext("Ảnh dân số theo lưới")}
+    legend = {"landcover": gettext("xanh: rừng, xám: lớp khác"), "forest": gettext("xanh: rừng"),
+              "dem": gettext("xanh lam → trắng: thấp → cao"), "population": gettext("vàng → đỏ: thưa → đông")}
+    out = []
+    for r in raster_views.available():
+        url = url_for("rasters.tile", import_id=r.import_id, z=0, x=0, y=0).replace("/0/0/0.png", "/{z}/{x}/{y}.png")
+        name = f"{words.get(r.kind, r.kind)} {r.file_name} ({period_label(r.period)})"
+        if r.illustrative:
+            name += " – " + gettext("minh hoạ")
+        out.append((url, name, f"{name}: {legend.get(r.kind, '')}"))
+    return out
+
+
 def _tiles_for(state: _PageState) -> bool:
     """Vector tiles above this many units (``WEBMAP_VECTOR_TILES_ABOVE``): one GeoJSON of a
     province's 3,486 villages was 1.92 MB and the country's ~70,000 cannot be one page."""
@@ -336,7 +354,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
     points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
                         datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
-                        refine=view.refine, tiles=tiles,
+                        refine=view.refine, tiles=tiles, rasters=_raster_overlays(),
                         swipe_before=dataclasses.replace(layer, evaluations=state.before, period=state.compare)
                         if swipe else None,
                         popup_url=url_for("maps.popup", code="__CODE__",
