@@ -262,7 +262,8 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         outline = units[units["code"] == unit["code"]]
         evaluations = evaluate(units)
         around = True
-    compare = params.period("compare")
+    # The form sends compare="" for "Không so sánh": blank is no comparison, not a bad period.
+    compare = params.period("compare") if params.raw("compare") is not None else None
     changes, before = None, None
     if compare is not None and compare != period:  # "so sánh kỳ": coloured by the change since ``compare``
         before = evaluate(units, compare)
