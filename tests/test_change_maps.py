@@ -145,3 +145,25 @@ def test_the_unit_page_projects_the_current_pace_to_the_target_year(db_path, pov
         shown = number(pace, "pp/year")
     assert (f"Với tốc độ hiện nay ({'+' if pace > 0 else ''}{shown}, 2024–2025), năm 2030 đạt {value} "
             f"(mục tiêu 10 %: {'đạt' if p.meets else 'chưa đạt'})") in page
+
+
+@pytest.mark.browser
+def test_the_period_slider_moves_the_map_to_another_period(db_path, poverty_2024_2025):
+    import re as _re
+
+    from tests.browser import browser_page, live_server, wait_for_map_still
+    from webmap import create_app
+
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+    with live_server(app) as base, browser_page((1280, 800), bypass_csp=False) as (page, traffic):
+        page.goto(base + "/map/indicator/poor_household_rate?unit=12&period=2025")
+        wait_for_map_still(page)
+        page.locator("details.compare-fold summary").click()
+        slider = page.locator("input.period-slider")
+        assert slider.get_attribute("max") == "3" and slider.input_value() == "1"  # 2024, 2025, 2026, 2030
+        with page.expect_navigation(url=_re.compile(r"period=2024")):
+            slider.fill("0")
+        wait_for_map_still(page)
+        assert page.locator("#period").input_value() == "2024"
+        assert page.locator("path.unit-03439").get_attribute("fill") != "#d9d9d9"  # 2024 has figures
+    assert traffic.console_errors == []

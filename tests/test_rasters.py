@@ -173,10 +173,14 @@ def test_a_dem_gives_each_village_its_slope_and_the_resettlement_map_colours_by_
     conn.close()
     from webmap import create_app
 
-    page = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client().get(
-        "/map/indicator/slope_mean_deg?unit=03390&period=2025").get_data(as_text=True)
+    client = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client()
+    page = client.get("/map/indicator/slope_mean_deg?unit=03390&period=2025").get_data(as_text=True)
     assert all(f"unit-{code} " in page for code in villages)
     assert "Độ dốc trung bình" in page and "20" in page
+    # The resettlement theme offers the slopes and colours Bình Lư's villages by them.
+    page = client.get("/map/resettlement?unit=03390&indicator=slope_mean_deg&period=2025").get_data(as_text=True)
+    assert 'value="slope_mean_deg" selected' in page and 'value="slope_over_25_pct"' in page
+    assert all(f"unit-{code} " in page for code in villages) and "status-no_data" not in page
     # And the import is undone like any other: the figures go, the store is as before.
     from geodata import imports
 

@@ -22,7 +22,8 @@ THEMES: dict[str, dict] = {
     },
     "resettlement": {
         "title": _l("Di dân, tái định cư"),
-        "indicators": ["resettlement_households"],
+        # Slopes from an imported DEM (geodata.rasters): where households sit on landslide-prone land.
+        "indicators": ["resettlement_households", "slope_over_25_pct", "slope_mean_deg"],
         "points": ["hazard_zone", "resettlement_site"],
     },
     "tourism": {

@@ -11,6 +11,18 @@
       select.form.submit();
     });
   });
+  // A period slider moves the period select along its options (and shows the period while dragged).
+  Array.prototype.forEach.call(document.querySelectorAll('input[data-period-slider]'), function (range) {
+    var select = document.getElementById(range.dataset.periodSlider);
+    if (!select) { return; }
+    range.addEventListener('input', function () {
+      range.title = select.options[Number(range.value)].text;
+    });
+    range.addEventListener('change', function () {
+      select.selectedIndex = Number(range.value);
+      select.form.submit();
+    });
+  });
   Array.prototype.forEach.call(document.querySelectorAll('a[data-back]'), function (a) {
     a.addEventListener('click', function (e) {
       if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
