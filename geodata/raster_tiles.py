@@ -65,17 +65,20 @@ def _ramp(t: np.ndarray, stops: list[tuple[float, tuple[int, int, int]]]) -> np.
     return np.stack([np.interp(t, xs, [c[i] for _, c in stops]) for i in range(3)], axis=-1)
 
 
-def render(cog: Path, style: Style, z: int, x: int, y: int) -> bytes:
-    """One tile as PNG; a tile beside the raster is fully transparent (and small)."""
-    west, south, east, north = vector_tiles.bounds(z, x, y)
+def render_array(cog: Path, style: Style, crs: str, bounds: tuple[float, float, float, float], width: int,
+                 height: int) -> np.ndarray:
+    """The raster in ``style``'s colours as RGBA (rows, cols, 4) on a grid of ``bounds`` (west,
+    south, east, north in ``crs``): a map tile's grid, or a print figure's in VN-2000.  Nodata
+    and cells outside the raster are transparent."""
+    west, south, east, north = bounds
     categorical = style.kind in ("landcover", "forest")
     resampling = Resampling.nearest if categorical else Resampling.bilinear
-    grid = from_bounds(west, south, east, north, SIZE, SIZE)  # the tile itself is the VRT's grid
-    with rasterio.open(cog) as src, WarpedVRT(src, crs="EPSG:3857", transform=grid, width=SIZE, height=SIZE,
+    grid = from_bounds(west, south, east, north, width, height)  # the destination itself is the VRT's grid
+    with rasterio.open(cog) as src, WarpedVRT(src, crs=crs, transform=grid, width=width, height=height,
                                               resampling=resampling, nodata=src.nodata if src.nodata is not None
                                               else np.nan) as vrt:
         data = vrt.read(1, masked=True)
-    rgba = np.zeros((SIZE, SIZE, 4), dtype=np.uint8)
+    rgba = np.zeros((height, width, 4), dtype=np.uint8)
     valid = ~np.ma.getmaskarray(data)
     values = np.ma.getdata(data).astype("float64")
     valid &= np.isfinite(values)
@@ -95,6 +98,12 @@ def render(cog: Path, style: Style, z: int, x: int, y: int) -> bytes:
         t = np.clip((np.nan_to_num(v) - style.low) / span, 0, 1)
         rgba[..., :3] = _ramp(t, TERRAIN if style.kind == "dem" else POPULATION).astype(np.uint8)
     rgba[valid, 3] = 255
+    return rgba
+
+
+def render(cog: Path, style: Style, z: int, x: int, y: int) -> bytes:
+    """One tile as PNG; a tile beside the raster is fully transparent (and small)."""
+    rgba = render_array(cog, style, "EPSG:3857", vector_tiles.bounds(z, x, y), SIZE, SIZE)
     out = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(out, "PNG")
     return out.getvalue()

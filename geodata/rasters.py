@@ -68,6 +68,7 @@ class Options:
     licence: str | None = None
     illustrative: bool = False
     max_bytes: int = 500 * 2**20
+    dry_run: bool = False  # every check and every figure, nothing kept or written: the upload preview
 
 
 @dataclass
@@ -78,6 +79,9 @@ class RasterResult:
     figures: dict[str, dict[str, float]] = field(default_factory=dict)  # unit code -> indicator -> value
     partial: dict[str, float] = field(default_factory=dict)  # unit code -> share of it the raster covers
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # unit code -> full name, for the preview
+    crs: str = ""
+    extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # west, south, east, north (WGS 84)
 
 
 def parse_classes(text: str | None) -> tuple[int, ...]:
@@ -275,6 +279,25 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
         stats = _zonal(layers, units, ops)
         cell_km2 = _cell_area_km2(transform, crs, (south + north) / 2)
         first = next(iter(layers))
+        result = RasterResult(import_id=0, cog=Path(), counts={}, warnings=warnings, crs=crs.to_string(),
+                              extent=(west, south, east, north))
+        for unit in units.to_dict("records"):
+            s = stats[unit["code"]]
+            figures = _figures(opts.kind, s, opts.classes)
+            if not figures:
+                continue
+            covered = float(s.get(f"{first}:count") or 0.0) * cell_km2
+            area = float(unit.get("area_km2") or 0.0) or _area_km2(unit["geometry"])
+            share = min(1.0, covered / area) if area > 0 else 0.0
+            if share < PARTIAL_BELOW:
+                result.partial[unit["code"]] = share
+            result.figures[unit["code"]] = figures
+            result.names[unit["code"]] = unit.get("full_name") or unit["code"]
+        shares = {c: result.partial.get(c, 1.0) for c in result.figures}
+        result.counts = {"units": len(result.figures), "observations": sum(map(len, result.figures.values())),
+                         "partial": len(result.partial)}
+        if opts.dry_run:
+            return result
         folder = raster_folder(conn)
         folder.mkdir(parents=True, exist_ok=True)
         sha = imports.file_sha256(path)
@@ -283,7 +306,7 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
         rasterio.shutil.copy(kept, tmp, driver="COG", compress="DEFLATE", predictor=3 if opts.kind in
                              ("dem", "population") else 2, overview_resampling="average" if opts.kind in
                              ("dem", "population") else "mode")
-    result = RasterResult(import_id=0, cog=cog, counts={})
+    result.cog = cog
     options = {"kind": opts.kind, "period": opts.period, "classes": list(opts.classes), "crs": crs.to_string(),
                "cog": cog.name, "nodata": nodata, "illustrative": opts.illustrative}
     try:
@@ -294,37 +317,24 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
                          (int(opts.illustrative), opts.licence, f"Ảnh {opts.kind} {path.name} ({opts.period})",
                           json.dumps(options, ensure_ascii=False), dataset))
             _ensure_indicators(conn)
-            n = 0
-            for unit in units.to_dict("records"):
-                s = stats[unit["code"]]
-                figures = _figures(opts.kind, s, opts.classes)
-                if not figures:
-                    continue
-                covered = float(s.get(f"{first}:count") or 0.0) * cell_km2
-                area = float(unit.get("area_km2") or 0.0) or _area_km2(unit["geometry"])
-                share = min(1.0, covered / area) if area > 0 else 0.0
+            for code_, figures in result.figures.items():
+                share = shares[code_]
                 scope = "unit" if share >= PARTIAL_BELOW else f"partial:raster {share * 100:.0f}%"
-                if scope != "unit":
-                    result.partial[unit["code"]] = share
-                result.figures[unit["code"]] = figures
                 for code, value in figures.items():
                     cur = conn.execute(
                         "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
                         " measure_unit, scope, source_doc, source_section, note, illustrative, dataset_id, label)"
                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (unit["code"], "2025", code, opts.period, "actual", value, _unit_of(code), scope, path.name,
+                        (code_, "2025", code, opts.period, "actual", value, _unit_of(code), scope, path.name,
                          f"ảnh {opts.kind}", f"Tính từ ảnh {path.name}, kỳ {opts.period}; ảnh phủ "
                          f"{share * 100:.1f} % diện tích đơn vị", int(opts.illustrative), dataset, None))
                     imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
-                    n += 1
-            result.counts = {"units": len(result.figures), "observations": n, "partial": len(result.partial)}
             imports.finish(conn, import_id, result.counts, warnings)
             result.import_id = import_id
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(cog)
-    result.warnings = warnings
     return result
 
 

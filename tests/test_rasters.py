@@ -261,3 +261,85 @@ def test_the_raster_overlay_switches_on_from_the_layer_list_under_the_pages_poli
             .some(e => getComputedStyle(e).opacity === '0.3')""")
         assert "minh hoạ" in page.inner_text(".leaflet-control-layers")
     assert traffic.console_errors == []
+
+
+def test_an_admin_uploads_a_raster_previews_its_figures_then_applies_it(db_path, tmp_path):
+    """The upload page takes a GeoTIFF from an admin: the preview lists every commune's figure and
+    writes nothing; "Ghi vào" imports it (journaled, undoable); an editor may not send one."""
+    import re
+
+    from tests.test_workflow import _send, _users, dump, login, token
+    from webmap import create_app
+
+    transform, width, height = _grid(db_path)
+    path = _write(tmp_path / "lop_phu_2025.tif", _landcover(width, height), transform, LAI_CHAU_TM3.to_wkt(),
+                  nodata=0)
+    app = create_app({"WEBMAP_DB": str(db_path), "TESTING": True})
+    _users(app)
+    editor = app.test_client()
+    login(editor, "bien_tap_binhlu")
+    assert _send(editor, path, kind="raster", raster_kind="landcover", classes="1,2", period="2025").status_code == 403
+    admin = app.test_client()
+    login(admin, "quantri")
+    before = dump(db_path)
+    # Without forest classes: the preview names what is missing, and applying it is refused.
+    sent = _send(admin, path, kind="raster", raster_kind="landcover", period="2025")
+    page = admin.get(sent.headers["Location"]).get_data(as_text=True)
+    assert 'class="problems"' in page and "--classes forest=" in page and str(tmp_path) not in page
+    sent = _send(admin, path, kind="raster", raster_kind="landcover", classes="1,2", period="2025", illustrative="1")
+    page = admin.get(sent.headers["Location"]).get_data(as_text=True)
+    shown = re.search(r'id="raster-summary">(\d+) đơn vị có số liệu tính từ ảnh \((\d+) số liệu\)', page)
+    assert shown and int(shown.group(1)) >= 38 and int(shown.group(1)) == int(shown.group(2)), page[:2000]
+    assert "Tỷ lệ che phủ rừng" in page and "Xã Bình Lư" in page and "minh hoạ" in page
+    assert dump(db_path) == before  # the preview wrote nothing
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert admin.post(sent.headers["Location"] + "/apply", data={"csrf_token": tok}).status_code == 303
+    conn = store.connect(db_path, readonly=True)
+    n = conn.execute("SELECT count(*) FROM observations WHERE indicator_code='forest_cover_pct' AND illustrative=1"
+                     " AND unit_vintage='2025'").fetchone()[0]
+    kept = rasters.listing(conn)
+    conn.close()
+    assert n == int(shown.group(1)) and len(kept) == 1 and kept[0].cog.is_file() and kept[0].illustrative
+    history = admin.get("/imports").get_data(as_text=True)
+    import_id = re.search(r'data-id="(\d+)"', history).group(1)
+    assert admin.post(f"/imports/{import_id}/undo", data={"csrf_token": token(admin, "/imports")}).status_code == 303
+    assert dump(db_path) == before
+
+
+def test_a_print_figure_draws_an_imported_raster_under_the_units(db_path, tmp_path):
+    """A figure with ``raster=<import>``: forest green under the communes, the raster named in the
+    legend with its period, and "minh hoạ" under the map when the raster is illustrative; the map
+    page's print dialog offers it."""
+    import io
+    import subprocess
+
+    from PIL import Image
+
+    from webmap import create_app, figures
+
+    transform, width, height = _grid(db_path)
+    classes = np.ones((height, width), dtype="uint8")  # all forest: the map turns green
+    path = _write(tmp_path / "rung_2025.tif", classes, transform, LAI_CHAU_TM3.to_wkt(), nodata=0)
+    conn = store.connect(db_path)
+    result = rasters.import_raster(conn, path, rasters.Options(kind="forest", period="2025", illustrative=True))
+    base = figures.FigureRequest(unit="12", period="2025", indicator="population_density", fmt="png", dpi=60)
+    plain, info_plain = figures.render(conn, base)
+    drawn, info = figures.render(conn, figures.FigureRequest(**{**base.__dict__, "raster": result.import_id}))
+    pdf, _ = figures.render(conn, figures.FigureRequest(**{**base.__dict__, "fmt": "pdf", "raster": result.import_id}))
+    with pytest.raises(figures.FigureError):
+        figures.render(conn, figures.FigureRequest(**{**base.__dict__, "raster": result.import_id + 99}))
+    conn.close()
+
+    def green_share(png: bytes) -> float:
+        rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        return float(np.mean((g > r + 25) & (g > b + 15)))
+
+    assert info.illustrative and not info_plain.illustrative
+    assert green_share(drawn) > green_share(plain) + 0.05
+    (tmp_path / "f.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Ảnh rừng: rung_2025.tif" in text and "Ảnh rừng năm 2025, minh hoạ: rừng" in text
+    assert "ảnh rung_2025.tif là ảnh minh hoạ" in text
+    page = create_app({"WEBMAP_DB": str(db_path), "TESTING": True}).test_client().get("/").get_data(as_text=True)
+    assert f'<option value="{result.import_id}">Ảnh rừng rung_2025.tif (2025) – minh hoạ</option>' in page

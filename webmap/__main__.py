@@ -126,6 +126,7 @@ def _figure_request(args: argparse.Namespace, unit: str) -> Any:
         unit=unit, period=args.period, indicator=args.indicator, theme=args.theme, paper=args.paper,
         orientation=args.orientation, fmt=args.format, dpi=args.dpi, title=getattr(args, "title", None),
         lang=args.lang, colour_by=args.colour_by, dem=args.dem or os.environ.get("WEBMAP_DEM"),
+        raster=getattr(args, "raster", None),
     )
 
 
@@ -169,6 +170,9 @@ def _figure_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour-by", dest="colour_by", choices=("value", "status"), default="value")
     p.add_argument("--dem", help=h("tệp DEM GeoTIFF để vẽ địa hình bóng đổ (hoặc WEBMAP_DEM)",
                                    "DEM GeoTIFF for a hillshade (or WEBMAP_DEM)"))
+    p.add_argument("--raster", type=int, help=h(
+        "số của một ảnh đã nhập (webmap imports list) để vẽ dưới các đơn vị; ảnh độ cao vẽ thành địa hình",
+        "the number of an imported raster (webmap imports list) to draw under the units; a DEM is drawn as relief"))
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
 

@@ -42,7 +42,7 @@ _ARGPARSE_VI = {
 _METAVAR_VI = {
     "path": "TỆP", "output": "TỆP_RA", "sheet": "TRANG_TÍNH", "period": "KỲ", "unit": "ĐƠN_VỊ",
     "within": "ĐƠN_VỊ_CHỨA", "title": "TIÊU_ĐỀ", "dpi": "DPI", "dem": "TỆP_DEM", "indicator": "CHỈ_TIÊU",
-    "level": "CẤP", "crs": "HỆ_TOẠ_ĐỘ", "code_field": "TRƯỜNG_MÃ", "name_field": "TRƯỜNG_TÊN",
+    "raster": "SỐ_ẢNH", "level": "CẤP", "crs": "HỆ_TOẠ_ĐỘ", "code_field": "TRƯỜNG_MÃ", "name_field": "TRƯỜNG_TÊN",
     "parent_field": "TRƯỜNG_MÃ_CHA", "layer": "LỚP", "report": "TỆP_BÁO_CÁO", "max_mb": "MB",
     "weight": "CHỈ_TIÊU_TRỌNG_SỐ", "province": "TỈNH", "unit_column": "CỘT_ĐƠN_VỊ", "id": "SỐ",
     "name": "TÊN", "full_name": "HỌ_TÊN", "role": "VAI_TRÒ", "host": "MÁY", "port": "CỔNG",

@@ -46,6 +46,7 @@ def _request_from_args(**overrides) -> figures.FigureRequest:
         "title": params.title("title"),
         "lang": params.choice("lang", ["vi", "en"], "vi"), "colour_by": params.choice("colour_by", ["value", "status"],
                                                                                       "value"),
+        "raster": params.integer("raster", 0, 0, 2**31 - 1) or None,
     }
     fields.update(overrides)
     if not fields["indicator"] and not fields["theme"]:

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from geodata import crs as vncrs
-from geodata import progress, store, terrain, thematic
+from geodata import progress, raster_tiles, rasters, store, terrain, thematic
 from geodata.classify import NO_DATA_COLOUR, SEQUENTIAL, classify
 from geodata.errors import BilingualError
 from webmap.formatting import UNIT_LABELS_VI
@@ -54,6 +54,7 @@ TEXT = {
            "crs_text": "VN-2000, múi chiếu 3°, kinh tuyến trục {m}, k = 0,9999 ({code})",
            "illustrative": "Lưu ý: ranh giới bản và số liệu cấp bản là minh hoạ (tự tạo), "
                            "không phải số liệu chính thức.",
+           "raster_illustrative": "Lưu ý: ảnh {name} là ảnh minh hoạ (tự tạo), không phải số liệu chính thức.",
            "north": "B", "status": "Tình trạng so với mục tiêu", "neighbours": "Đơn vị lân cận",
            "showing": "Thể hiện", "units": "đơn vị", "atlas": "Tập bản đồ", "overview": "Toàn tỉnh",
            "value": "Giá trị", "target": "Mục tiêu", "pages": "trang", "contents": "Gồm",
@@ -64,6 +65,7 @@ TEXT = {
            "no_data": "No data", "source": "Source", "made": "Made on", "crs": "Reference system",
            "crs_text": "VN-2000, 3° TM zone, central meridian {m}, k = 0.9999 ({code})",
            "illustrative": "Note: village boundaries and village values are illustrative (made up), not official.",
+           "raster_illustrative": "Note: the raster {name} is illustrative (made up), not official data.",
            "north": "N", "status": "Status against target", "neighbours": "Neighbouring units",
            "showing": "Showing", "units": "units", "atlas": "Atlas", "overview": "Whole province",
            "value": "Value", "target": "Target", "pages": "pages", "contents": "Contains",
@@ -92,6 +94,7 @@ class FigureRequest:
     lang: str = "vi"
     colour_by: str = "value"
     dem: str | None = None
+    raster: int | None = None  # an imported raster (its import id) drawn under the units
 
     def resolved_indicator(self) -> str:
         if self.indicator:
@@ -171,6 +174,7 @@ class Scene:
     statuses: dict[str, str] = field(default_factory=dict)
     class_values: list[float | None] | None = None  # an atlas classifies once, for every page
     zone: vncrs.Zone = field(default_factory=lambda: vncrs.Zone(0.0, "official"))
+    raster: rasters.StoredRaster | None = None
 
 
 def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance_m: float = 20.0) -> Scene:
@@ -212,6 +216,11 @@ def build_scene(conn: sqlite3.Connection, req: FigureRequest, *, print_tolerance
     scene = Scene(unit=unit, province=province, indicator=indicator, period=req.period, crs=fig_crs,
                   mapped=mapped, neighbours=neighbours, provinces=provinces,
                   datasets={d["id"]: d for d in store.datasets(conn)}, zone=zone)
+    if req.raster is not None:
+        scene.raster = next((r for r in rasters.listing(conn) if r.import_id == req.raster), None)
+        if scene.raster is None:
+            raise FigureError(f"Không có ảnh raster số {req.raster} (đã nhập và chưa hoàn tác)",
+                              f"No raster number {req.raster} (imported and not undone)")
     if req.colour_by == "status":
         for c in mapped["code"]:
             scene.statuses[c] = progress.evaluate(conn, c, code, req.period)["status"]
@@ -377,8 +386,38 @@ def _legend(ax, scene: Scene, req: FigureRequest, colours, classes, lang: str) -
         labels.append(f"{t['no_data']} ({classes.no_data})")
     handles.append(Patch(facecolor="#e6e6e6", edgecolor="#bdbdbd", lw=0.5))
     labels.append(t["neighbours"])
+    if scene.raster is not None:
+        for colour, label in _raster_legend(scene.raster, lang):
+            handles.append(Patch(facecolor=colour, edgecolor="#555555", lw=0.5))
+            labels.append(label)
     ax.legend(handles, labels, title=title, loc="upper left", frameon=False, fontsize=8, title_fontsize=8.5,
               alignment="left", handlelength=1.8, handleheight=1.2)
+
+
+RASTER_WORDS = {
+    "vi": {"landcover": "Ảnh lớp phủ", "forest": "Ảnh rừng", "dem": "Địa hình (ảnh độ cao)",
+           "population": "Ảnh dân số theo lưới", "forest_cls": "rừng", "other_cls": "lớp khác", "low": "thấp",
+           "high": "cao", "sparse": "thưa", "dense": "đông", "illustrative": "minh hoạ"},
+    "en": {"landcover": "Land-cover raster", "forest": "Forest raster", "dem": "Relief (elevation raster)",
+           "population": "Population grid", "forest_cls": "forest", "other_cls": "other classes", "low": "low",
+           "high": "high", "sparse": "sparse", "dense": "dense", "illustrative": "illustrative"},
+}
+
+
+def _raster_legend(r: rasters.StoredRaster, lang: str) -> list[tuple[Any, str]]:
+    """The raster's colours in the legend, named with its file and period (and "minh hoạ")."""
+    w = RASTER_WORDS[lang]
+    head = f"{w[r.kind]} {_period_text(r.period, TEXT[lang]).strip()}" + (
+        f", {w['illustrative']}" if r.illustrative else "")
+    rgb = [tuple(c / 255 for c in colour) for colour in (raster_tiles.FOREST, raster_tiles.OTHER_CLASSES[0])]
+    if r.kind in ("landcover", "forest"):
+        out = [(rgb[0], f"{head}: {w['forest_cls']}")]
+        return out + ([(rgb[1], f"{head}: {w['other_cls']}")] if r.kind == "landcover" else [])
+    if r.kind == "dem":
+        return [("#8c8c8c", head)]
+    stops = raster_tiles.POPULATION
+    return [(tuple(c / 255 for c in stops[0][1]), f"{head}: {w['sparse']}"),
+            (tuple(c / 255 for c in stops[-1][1]), f"{head}: {w['dense']}")]
 
 
 def _inset(ax, scene: Scene) -> None:
@@ -433,6 +472,20 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
         map_ax.imshow(shade, extent=extent, cmap="Greys_r", vmin=0, vmax=1, alpha=0.45, zorder=0,
                       origin="upper", interpolation="bilinear", gid="hillshade")
         hill = True
+    shown_raster = scene.raster
+    if shown_raster is not None:
+        rows = max(200, int(map_ax.bbox.height / req.dpi * 150))
+        cols = max(300, int(map_ax.bbox.width / req.dpi * 150))
+        bounds = (extent[0], extent[2], extent[1], extent[3])
+        if shown_raster.kind == "dem":  # relief, so the thematic colours stay readable over it
+            shade = terrain.hillshade(shown_raster.cog, scene.crs, bounds, (rows, cols))
+            map_ax.imshow(shade, extent=extent, cmap="Greys_r", vmin=0, vmax=1, alpha=0.5, zorder=0,
+                          origin="upper", interpolation="bilinear", gid="raster")
+        else:
+            style = raster_tiles.style_of(shown_raster.cog, shown_raster.kind, shown_raster.classes)
+            rgba = raster_tiles.render_array(shown_raster.cog, style, scene.crs.to_wkt(), bounds, cols, rows)
+            map_ax.imshow(rgba, extent=extent, zorder=0, origin="upper", interpolation="nearest", gid="raster")
+        hill = True  # the units are drawn see-through over it
     frame_box = shapely.box(extent[0], extent[2], extent[1], extent[3])
     neighbours = scene.neighbours[scene.neighbours.intersects(frame_box)].clip(frame_box)
     if len(neighbours):
@@ -455,9 +508,11 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
                 part.plot(ax=map_ax, facecolor=fc, hatch=hatch, edgecolor="#333333", lw=0.6, zorder=2)
     else:
         fills = [colours[c] if c >= 0 else NO_DATA_COLOUR for c in assignment]
-        mapped.plot(ax=map_ax, color=fills, edgecolor="#333333", lw=0.6, zorder=2, alpha=0.85 if hill else 1)
+        see_through = 0.55 if shown_raster is not None and shown_raster.kind != "dem" else 0.85 if hill else 1
+        mapped.plot(ax=map_ax, color=fills, edgecolor="#333333", lw=0.6, zorder=2, alpha=see_through)
     illustrative = bool(mapped["illustrative"].astype(bool).any()
                         or mapped["value_illustrative"].fillna(0).astype(bool).any())
+    raster_illustrative = shown_raster is not None and shown_raster.illustrative
     if illustrative:
         mapped[mapped["illustrative"].astype(bool)].boundary.plot(ax=map_ax, color="#7b3294", lw=0.8,
                                                                   linestyle="--", zorder=3)
@@ -476,6 +531,8 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     used = set(mapped["dataset_id"]) | set(mapped["value_dataset_id"].dropna())
     sources = "; ".join((lang == "en" and scene.datasets[d].get("attribution_en")) or scene.datasets[d]["attribution"]
                         for d in sorted(used) if d in scene.datasets)
+    if shown_raster is not None:
+        sources += f"; {RASTER_WORDS[lang][shown_raster.kind]}: {shown_raster.file_name}"
     zone = scene.zone
     notes = {"official": "", "nearest": f" ({t['zone_nearest']})",
              "seat": " (" + t["zone_seat"].format(
@@ -489,15 +546,18 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
              + f" · {t['made']}: {dt.date.today().isoformat()} · webmap"]
     if illustrative:
         lines.append(t["illustrative"])
+    if raster_illustrative:
+        lines.append(t["raster_illustrative"].format(name=shown_raster.file_name))
     for i, line in enumerate(lines):
         fig.text(0.03 if landscape else 0.05, 0.075 - i * 0.022, line, fontsize=7, va="top",
-                 color="#7b3294" if line == t["illustrative"] else "#333333", wrap=True,
-                 gid="illustrative-note" if line == t["illustrative"] else None)
+                 color="#7b3294" if line in (t["illustrative"], lines[-1] if raster_illustrative else None) else
+                 "#333333", wrap=True, gid="illustrative-note" if line == t["illustrative"] else
+                 "raster-illustrative-note" if raster_illustrative and line == lines[-1] else None)
     axes_width_m = map_ax.get_position().width * w_in * 0.0254
     info = FigureInfo(
         title=title, size_px=px, crs=scene.crs.name, scale_denominator=round((extent[1] - extent[0]) / axes_width_m),
         scale_bar_m=stated, scale_bar_drawn_m=drawn_m, scale_bar_ground_m=ground, units_drawn=len(mapped),
-        labels_placed=placed, labels_dropped=dropped, illustrative=illustrative, hillshade=hill,
+        labels_placed=placed, labels_dropped=dropped, illustrative=illustrative or raster_illustrative, hillshade=hill,
     )
     return fig, info
 

@@ -21,14 +21,19 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from geodata import boundaries_import, imports, indicator_import, store
+from geodata import boundaries_import, imports, indicator_import, rasters, store
 from webmap import auth, db
 from webmap.formatting import lang
 
 bp = Blueprint("uploads", __name__)
 SHEET_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".tsv")
 BOUNDARY_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".kml")  # a Shapefile comes zipped
+RASTER_SUFFIXES = (".tif", ".tiff")
 LEVELS = ("commune", "village", "province")
+RASTER_KINDS = {"landcover": ("lớp phủ (mỗi ô một lớp)", "land cover (one class per cell)"),
+                "forest": ("rừng / không rừng (1 = rừng)", "forest mask (1 = forest)"),
+                "dem": ("độ cao (DEM, mét)", "elevation (DEM, metres)"),
+                "population": ("dân số theo lưới (người/ô)", "population grid (persons per cell)")}
 KEEP_S = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -85,6 +90,13 @@ def _boundary_options(meta: dict[str, Any], *, dry: bool) -> boundaries_import.O
         allowed=auth.allowed_for("boundaries"))
 
 
+def _raster_options(meta: dict[str, Any], *, dry: bool) -> rasters.Options:
+    r = meta["raster"]
+    return rasters.Options(kind=r["kind"], period=meta.get("period") or "", classes=rasters.parse_classes(
+        r.get("classes")), crs=r.get("crs") or None, licence=r.get("licence") or None,
+        illustrative=bool(r.get("illustrative")), max_bytes=current_app.config["MAX_CONTENT_LENGTH"], dry_run=dry)
+
+
 def _refused(exc: imports.ImportRefused, name: str) -> list[str]:
     # The saved file's path is the server's business: the user knows the file by its name.
     return exc.lines(lang(), shown_as=name)
@@ -117,8 +129,9 @@ def _layout_label(layout: str) -> str:
 
 def _form(error: tuple[str, str] | None = None, status: int = 200):
     labels = {"commune": gettext("xã, phường"), "village": gettext("bản, thôn"), "province": gettext("tỉnh")}
+    kinds = [(k, en if lang() == "en" else vi) for k, (vi, en) in RASTER_KINDS.items()]
     return render_template("upload.html", error=error, levels=[(lv, labels[lv]) for lv in LEVELS],
-                           max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), status
+                           raster_kinds=kinds, max_mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20), status
 
 
 @bp.get("/upload")
@@ -129,19 +142,28 @@ def upload_form():
 
 @bp.post("/upload")
 def upload():
-    """Keep the file for its preview: indicator tables for editors, boundary files for those who
-    may change boundaries (admins), each refused here if it is not of a kind the importer reads."""
-    kind = "boundaries" if request.form.get("kind") == "boundaries" else "indicators"
-    auth.require("boundaries" if kind == "boundaries" else "edit")
+    """Keep the file for its preview: indicator tables for editors, boundary files and rasters for
+    those who may change boundaries (admins), each refused here if it is not of a kind the importer
+    reads."""
+    kind = request.form.get("kind") if request.form.get("kind") in ("boundaries", "raster") else "indicators"
+    auth.require("edit" if kind == "indicators" else "boundaries")
     file = request.files.get("file")
     name = _clean_name(file.filename if file else "")
     if file is None or not file.filename:
         return _form(("Chưa chọn tệp.", "No file was chosen."), 400)
-    suffixes = BOUNDARY_SUFFIXES if kind == "boundaries" else SHEET_SUFFIXES
+    suffixes, what = {"boundaries": (BOUNDARY_SUFFIXES, ("ranh giới", "a boundary file")),
+                      "raster": (RASTER_SUFFIXES, ("ảnh (raster)", "a raster")),
+                      "indicators": (SHEET_SUFFIXES, ("bảng số liệu", "an indicator table"))}[kind]
     if not name.lower().endswith(suffixes):
-        what = ("ranh giới", "a boundary file") if kind == "boundaries" else ("bảng số liệu", "an indicator table")
         return _form((f"{name}: {what[0]} cần tệp {', '.join(suffixes)}.",
                       f"{name}: {what[1]} must be one of {', '.join(suffixes)}."), 400)
+    raster_kind = request.form.get("raster_kind")
+    if kind == "raster" and raster_kind not in RASTER_KINDS:
+        return _form((f"{name}: chọn loại ảnh ({', '.join(RASTER_KINDS)}).",
+                      f"{name}: choose the raster's kind ({', '.join(RASTER_KINDS)})."), 400)
+    if kind == "raster" and not (request.form.get("period") or "").strip():
+        return _form((f"{name}: ảnh cần kỳ (năm chụp hoặc năm của số liệu, vd. 2025).",
+                      f"{name}: a raster needs its period (the year it shows, e.g. 2025)."), 400)
     level = request.form.get("level") if request.form.get("level") in LEVELS else "commune"
     folder = _folder()
     _sweep(folder)
@@ -156,6 +178,9 @@ def upload():
     if kind == "boundaries":
         meta["boundaries"] = {"level": level, **{k: (request.form.get(k) or "").strip()[:80] for k in (
             "crs", "code_field", "name_field", "parent_field")}}
+    if kind == "raster":
+        meta["raster"] = {"kind": raster_kind, "illustrative": request.form.get("illustrative") == "1",
+                          **{k: (request.form.get(k) or "").strip()[:80] for k in ("crs", "classes", "licence")}}
     (d / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return redirect(url_for("uploads.preview", token=token, lang=lang() if lang() != "vi" else None), 303)
 
@@ -167,6 +192,8 @@ def preview(token: str):
     path, meta = _saved(token)
     if meta.get("kind") == "boundaries":
         return _boundaries(token, path, meta, apply=False)
+    if meta.get("kind") == "raster":
+        return _raster(token, path, meta, apply=False)
     auth.require("edit")
     try:
         result = indicator_import.import_indicators(db.conn(), path, _options(meta, dry=True))
@@ -221,11 +248,48 @@ def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
         400 if problems and apply else 200
 
 
+RASTER_ROWS_SHOWN = 500
+
+
+def _raster(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
+    """Preview or apply a raster: every check and every figure per unit first (nothing kept),
+    then the import itself (a COG beside the store, figures journaled like any import)."""
+    auth.require("boundaries")
+    conn = db.writer() if apply else db.conn()
+    try:
+        result = rasters.import_raster(conn, path, _raster_options(meta, dry=not apply), user=g.user.name)
+        problems: list[str] = []
+    except imports.ImportRefused as exc:
+        result, problems = None, _refused(exc, meta["name"])
+    except ValueError as exc:
+        result, problems = None, [f"{meta['name']}: {exc}"]
+    if apply and result is not None:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
+                        303)
+    rows = []
+    if result is not None:
+        for code in sorted(result.figures, key=lambda c: result.names.get(c, c))[:RASTER_ROWS_SHOWN]:
+            rows.append({"code": code, "name": result.names.get(code, code), "figures": result.figures[code],
+                         "partial": result.partial.get(code)})
+    names = {}
+    for code in {k for r in rows for k in r["figures"]}:
+        entry = store.indicator(db.conn(), code) or next(c for c in rasters.RASTER_INDICATORS if c["code"] == code)
+        names[code] = entry["name_en"] if lang() == "en" else entry["name_vi"]
+    kind = RASTER_KINDS[meta["raster"]["kind"]]
+    warnings = [w["en"] if lang() == "en" else w["vi"] for w in (result.warnings if result else [])]
+    return render_template("upload_raster.html", token=token, meta=meta, result=result, problems=problems,
+                           warnings=warnings, rows=rows, indicator_names=names, refused=apply,
+                           kind_label=kind[1] if lang() == "en" else kind[0]), 400 if problems and apply else 200
+
+
 @bp.post("/upload/<token>/apply")
 def apply(token: str):
     path, meta = _saved(token)
     if meta.get("kind") == "boundaries":
         return _boundaries(token, path, meta, apply=True)
+    if meta.get("kind") == "raster":
+        return _raster(token, path, meta, apply=True)
     auth.require("edit")
     accepted = frozenset(request.form.getlist("accept"))
     skip = request.form.get("skip_unmatched") == "1"

@@ -299,20 +299,28 @@ def layer_of(state: _PageState, units: gpd.GeoDataFrame | None = None) -> Layer:
                  changes=state.changes)
 
 
-def _raster_overlays() -> list[tuple[str, str, str]]:
-    """Every imported raster as an overlay the layer list switches on: URL template, name, legend line."""
+def _raster_names() -> list[tuple[int, str]]:
+    """Every imported raster by number and name, for the print dialog's choice."""
     from webmap import raster_views
 
     words = {"landcover": gettext("Ảnh lớp phủ"), "forest": gettext("Ảnh rừng"), "dem": gettext("Ảnh độ cao (DEM)"),
              "population": gettext("Ảnh dân số theo lưới")}
+    out = []
+    for r in raster_views.available():
+        name = f"{words.get(r.kind, r.kind)} {r.file_name} ({period_label(r.period)})"
+        out.append((r.import_id, name + (" – " + gettext("minh hoạ") if r.illustrative else "")))
+    return out
+
+
+def _raster_overlays() -> list[tuple[str, str, str]]:
+    """Every imported raster as an overlay the layer list switches on: URL template, name, legend line."""
+    from webmap import raster_views
+
     legend = {"landcover": gettext("xanh: rừng, xám: lớp khác"), "forest": gettext("xanh: rừng"),
               "dem": gettext("xanh lam → trắng: thấp → cao"), "population": gettext("vàng → đỏ: thưa → đông")}
     out = []
-    for r in raster_views.available():
+    for r, (_, name) in zip(raster_views.available(), _raster_names(), strict=True):
         url = url_for("rasters.tile", import_id=r.import_id, z=0, x=0, y=0).replace("/0/0/0.png", "/{z}/{x}/{y}.png")
-        name = f"{words.get(r.kind, r.kind)} {r.file_name} ({period_label(r.period)})"
-        if r.illustrative:
-            name += " – " + gettext("minh hoạ")
         out.append((url, name, f"{name}: {legend.get(r.kind, '')}"))
     return out
 
@@ -375,7 +383,7 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         choose_indicator=bool(theme) or _chooses(),
         unit=unit, breadcrumb=_ancestors(conn, unit), period=period, periods=state.periods,
         colour_by=state.colour_by, scheme=state.scheme, colour_choices=COLOUR_BY, scheme_choices=SCHEMES,
-        compare=state.compare, swipe=swipe,
+        compare=state.compare, swipe=swipe, print_rasters=_raster_names(),
         has_illustrative=bool(units["illustrative"].astype(bool).any()) or points is not None,
         around=around, drafts=drafts, n_drafts=sum(1 for e in evaluations.values()
                                     if ((e.get("actual") or {}).get("source") or {}).get("approval")),
