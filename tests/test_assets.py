@@ -83,10 +83,20 @@ def test_unvendored_asset_is_an_error_not_a_request():
         assets.local_url("https://cdn.example.org/lib.js")
 
 
-def test_english_catalogue_translates_every_string():
+def test_english_catalogue_translates_every_string(tmp_path):
+    """Extracted from the code as it is now (the committed .pot lagged by 31 strings, which
+    English pages showed in Vietnamese), none untranslated or left with a fuzzy guess."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pot = tmp_path / "now.pot"
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."], check=True)
     with open("webmap/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
         catalogue = read_po(fh)
-    with open("webmap/translations/messages.pot", "rb") as fh:
+    with open(pot, "rb") as fh:
         template = read_po(fh)
     ids = {m.id for m in template if m.id}
-    assert ids and ids <= {m.id for m in catalogue if m.string}
+    translated = {m.id for m in catalogue if m.string and not m.fuzzy}
+    assert ids and not ids - translated, sorted(ids - translated)
