@@ -35,6 +35,7 @@ from geodata import imports, store
 from geodata.imports import ImportRefused
 
 KINDS = ("landcover", "forest", "dem", "population")
+KIND_WORDS = {"landcover": "lớp phủ", "forest": "rừng", "dem": "độ cao", "population": "dân số theo lưới"}
 MAX_CELLS = 150_000_000  # a 30 m raster of the largest province is ~20 M cells
 SENTINELS = (-9999.0, -32768.0, -32767.0, -3.4028234663852886e38, 65535.0)
 PARTIAL_BELOW = 0.99  # a unit less covered than this gets a partial figure (never drawn as the unit's)
@@ -235,10 +236,13 @@ def _figures(kind: str, stats: dict[str, Any], classes: tuple[int, ...]) -> dict
     return {"population_grid": round(float(v))} if v is not None and math.isfinite(v) else {}
 
 
-def raster_folder(conn: sqlite3.Connection) -> Path:
+def raster_folder_of(db: Path) -> Path:
     """``<store>.rasters/`` beside the store file: the COGs travel with the store they belong to."""
-    db = Path(conn.execute("PRAGMA database_list").fetchone()[2])
     return db.with_name(db.name + ".rasters")
+
+
+def raster_folder(conn: sqlite3.Connection) -> Path:
+    return raster_folder_of(Path(conn.execute("PRAGMA database_list").fetchone()[2]))
 
 
 def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str | None = None) -> RasterResult:
@@ -314,7 +318,8 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
             import_id, dataset = imports.open_import(conn, "raster", path, options, "Số liệu tính từ ảnh",
                                                      "Figures computed from the raster", user)
             conn.execute("UPDATE datasets SET illustrative=?, licence=COALESCE(?, licence), title=?, note=? WHERE id=?",
-                         (int(opts.illustrative), opts.licence, f"Ảnh {opts.kind} {path.name} ({opts.period})",
+                         (int(opts.illustrative), opts.licence,
+                          f"Ảnh {KIND_WORDS[opts.kind]} {path.name} ({opts.period})",
                           json.dumps(options, ensure_ascii=False), dataset))
             _ensure_indicators(conn)
             for code_, figures in result.figures.items():
@@ -326,7 +331,7 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
                         " measure_unit, scope, source_doc, source_section, note, illustrative, dataset_id, label)"
                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (code_, "2025", code, opts.period, "actual", value, _unit_of(code), scope, path.name,
-                         f"ảnh {opts.kind}", f"Tính từ ảnh {path.name}, kỳ {opts.period}; ảnh phủ "
+                         f"ảnh {KIND_WORDS[opts.kind]}", f"Tính từ ảnh {path.name}, kỳ {opts.period}; ảnh phủ "
                          f"{share * 100:.1f} % diện tích đơn vị", int(opts.illustrative), dataset, None))
                     imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
             imports.finish(conn, import_id, result.counts, warnings)
@@ -361,6 +366,12 @@ def _cell_area_km2(transform: Any, crs: CRS, lat: float) -> float:
     if crs.is_geographic:
         area *= 111_320 * math.cos(math.radians(lat)) * 110_574
     return area / 1e6
+
+
+def is_raster_dataset(dataset: dict[str, Any]) -> bool:
+    """A dataset a raster import made (its note holds the import's options, the kept COG among them)."""
+    note = dataset.get("note") or ""
+    return note.startswith("{") and '"cog"' in note
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import pyogrio
 import shapely
 
-from geodata import catalogue, illustrative, rasters, store, vocabulary
+from geodata import catalogue, illustrative, rasters, sample_rasters, store, vocabulary
 
 PROVINCES = {"12": "lai_chau", "14": "son_la"}
 SAMPLE_COMMUNES = ("03390", "03856", "03439")  # Bình Lư, Bắc Yên, Thu Lũm
@@ -389,8 +391,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     indicators += [POPULATION_DENSITY, *HOUSEHOLD_COUNTS, *HOUSEHOLD_RATES, *rasters.RASTER_INDICATORS]
     catalogue.check_unique_names(indicators)
 
-    tmp = out.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".sample-build-", dir=out.parent))
+    tmp = work / out.name
     conn = store.create_store(tmp)
     with store.transaction(conn):
         for ds in DATASETS:
@@ -431,8 +433,20 @@ def build(shared: Path, out: Path) -> dict[str, int]:
             store.set_meta(conn, f"sha256:reference/{name}", _sha256(reference / name))
         for path in sorted((raw / "vietnamese-provinces-database").glob("*.geojson")):
             store.set_meta(conn, f"sha256:data/raw/{path.parent.name}/{path.name}", _sha256(path))
+    # Illustrative rasters, imported as a province's would be (journaled, so `imports undo` takes them
+    # out; marked minh hoạ); their datasets are named for what they are, not "import-N" as a user's.
+    for kind, path in sample_rasters.write_all(work / "sources").items():
+        result = rasters.import_raster(conn, path, rasters.Options(
+            kind=kind, period="2025", classes=sample_rasters.FOREST_CLASSES if kind == "landcover" else (),
+            licence=sample_rasters.LICENCE, illustrative=True), user="mẫu")
+        with store.transaction(conn):
+            sample_rasters.rename_dataset(conn, f"import-{result.import_id}", f"illustrative-raster-{kind}")
     counts = {t: store.table_count(conn, t) for t in ("units", "observations", "crosswalk", "places", "indicators")}
     conn.execute("VACUUM")
     conn.close()
+    kept = rasters.raster_folder_of(out)
+    shutil.rmtree(kept, ignore_errors=True)
+    rasters.raster_folder_of(tmp).replace(kept)
     tmp.replace(out)
+    shutil.rmtree(work, ignore_errors=True)
     return counts

@@ -494,7 +494,6 @@ def ensure_store(path: str | Path, sample: str | Path, notes: list[str] | None =
     then upgraded if older.  The copy goes to a temporary name first and is renamed, so a
     crash mid-copy cannot leave a half-written store behind.
     """
-    import shutil
 
     from geodata import integrity
 
@@ -512,8 +511,20 @@ def ensure_store(path: str | Path, sample: str | Path, notes: list[str] | None =
     if not sample.exists():
         raise FileNotFoundError(f"neither the store {path} nor the sample {sample} exists")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    shutil.copyfile(sample, tmp)
-    tmp.replace(path)
+    copy_with_rasters(sample, path)
     integrity.use_wal(path)
     return path
+
+
+def copy_with_rasters(source: str | Path, target: str | Path) -> None:
+    """A store file and the COGs its raster imports keep beside it (``<store>.rasters/``), the
+    file under a temporary name first so a crash never leaves half a store."""
+    import shutil
+
+    source, target = Path(source), Path(target)
+    folder = source.with_name(source.name + ".rasters")
+    if folder.is_dir():
+        shutil.copytree(folder, target.with_name(target.name + ".rasters"), dirs_exist_ok=True)
+    tmp = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)

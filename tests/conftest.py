@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,10 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    from geodata import store
+
     path = tmp_path / "webmap.gpkg"
-    shutil.copyfile(SAMPLE, path)
+    store.copy_with_rasters(SAMPLE, path)
     return path
 
 
@@ -45,3 +46,17 @@ def conn(db_path: Path):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def undo_sample_rasters(db_path: Path) -> None:
+    """The store without the sample's two illustrative rasters (undone as an admin would), for tests
+    that bring their own raster or build a forest-cover series of their own."""
+    from geodata import imports, store
+
+    conn = store.connect(db_path)
+    try:
+        for (import_id,) in conn.execute("SELECT id FROM imports WHERE kind='raster' AND user_name='mẫu'"
+                                         " AND status='applied'").fetchall():
+            imports.undo(conn, import_id, user="tests")
+    finally:
+        conn.close()

@@ -5,6 +5,15 @@ from __future__ import annotations
 import pytest
 
 from geodata import progress, store
+from tests.conftest import undo_sample_rasters
+
+
+@pytest.fixture(autouse=True)
+def _without_sample_rasters(db_path):
+    """These tests build forest-cover and slope figures of their own: the sample's made-up
+    rasters are undone first."""
+    undo_sample_rasters(db_path)
+
 
 COMMUNE = "03394"  # a Lai Châu commune with no figures of its own in the documents
 

@@ -14,8 +14,17 @@ from rasterio.transform import from_origin
 from geodata import crs as vncrs
 from geodata import progress, rasters, store
 from geodata.imports import ImportRefused
+from tests.conftest import undo_sample_rasters
 from tests.test_workflow import store_bytes
 from webmap.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def _without_sample_rasters(db_path):
+    """These tests build forest-cover and slope figures of their own: the sample's made-up
+    rasters are undone first."""
+    undo_sample_rasters(db_path)
+
 
 LAI_CHAU_TM3 = vncrs.vn2000_tm3(103.0)
 CELL = 100.0  # metres
@@ -108,7 +117,7 @@ def test_a_landcover_raster_gives_every_lai_chau_commune_its_forest_cover(db_pat
     assert e["actual"]["source"]["illustrative"] is True
     conn.close()
     # The COG beside the store, readable, tiled, with overviews and the zone it was read in.
-    cog = next((db_path.parent / (db_path.name + ".rasters")).glob("*.tif"))
+    cog = next((db_path.parent / (db_path.name + ".rasters")).glob("*-lop_phu_2025.tif"))
     with rasterio.open(cog) as ds:
         assert ds.profile["tiled"] and ds.overviews(1) and ds.crs.to_epsg() == LAI_CHAU_TM3.to_epsg()
         assert ds.dtypes[0] == "uint8" and ds.nodata == 0

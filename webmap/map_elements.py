@@ -132,14 +132,16 @@ class PopupsClearOfControls(MacroElement):
         {% macro script(this, kwargs) %}
         (function (map) {
             var corner = map.getContainer().querySelector('.leaflet-top.leaflet-right');
-            var below = corner ? corner.offsetHeight + 10 : 10;
-            L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(50, below);
-            // Never taller or wider than the map (a phone, or a map shortened by the data table):
-            // the popup scrolls instead.  Set before any popup opens, so none is laid out twice.
+            // Never taller or wider than the room it has (a phone, a map shortened by the data table,
+            // a layer list made longer by raster overlays): the popup scrolls instead.  Set before
+            // any popup opens, so none is laid out twice.
             var fit = function () {
                 var size = map.getSize();
+                var below = corner ? corner.offsetHeight + 10 : 10;
+                if (below > size.y / 2) { below = 10; }  // a list taller than half the map: popups go beside it
+                L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(50, below);
                 L.Popup.prototype.options.maxWidth = Math.max(160, Math.min(340, size.x - 110));
-                L.Popup.prototype.options.maxHeight = Math.max(150, size.y - 130);
+                L.Popup.prototype.options.maxHeight = Math.max(150, Math.min(size.y - 130, size.y - below - 60));
             };
             fit();
             map.on('resize', fit);

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from flask_babel import gettext
 from markupsafe import Markup
 
-from geodata import change, progress, projection, search, store, thematic, view_scale, workflow
+from geodata import change, progress, projection, rasters, search, store, thematic, view_scale, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, period_label, source_label, titled
@@ -299,6 +299,15 @@ def layer_of(state: _PageState, units: gpd.GeoDataFrame | None = None) -> Layer:
                  changes=state.changes)
 
 
+def _page_datasets(conn: Any, *evaluation_sets: dict[str, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The sources the attribution names: every dataset, but a raster's only where its figures are
+    on the map (its overlay names it when switched on); two made-up rasters' lines took three rows
+    of the attribution on every page and pushed popups out of view."""
+    shown = {((e.get("actual") or {}).get("source") or {}).get("dataset")
+             for evaluations in evaluation_sets if evaluations for e in evaluations.values()}
+    return [d for d in store.datasets(conn) if not rasters.is_raster_dataset(d) or d["id"] in shown]
+
+
 def _raster_names() -> list[tuple[int, str]]:
     """Every imported raster by number and name, for the print dialog's choice."""
     from webmap import raster_views
@@ -362,7 +371,8 @@ def _render_map(theme: str | None, indicator_code: str, default_unit: str, defau
         within = []  # no points on the national map
     points = store.place_points(conn, THEMES[theme]["points"] if theme else [], within)
     page = thematic_map(layer=layer, outline=view.outline, points=points, links=_links(points),
-                        datasets=store.datasets(conn), online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
+                        datasets=_page_datasets(conn, evaluations, state.before),
+                        online_basemap=current_app.config["WEBMAP_ONLINE_BASEMAP"],
                         refine=view.refine, tiles=tiles, rasters=_raster_overlays(),
                         swipe_before=dataclasses.replace(layer, evaluations=state.before, period=state.compare)
                         if swipe else None,
