@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
@@ -144,6 +145,12 @@ COUNT_UNITS = {"households", "persons", "villages", "communes", "works", "school
                "visits", "inspections", "patients"}
 
 
+def _label(heading: str) -> str | None:
+    """The sheet's own words for a figure (a report drafts it under them), not a machine code."""
+    heading = " ".join(heading.split()).strip(" :-–")
+    return None if not heading or re.fullmatch(r"[a-z0-9_.]+", heading) else heading[:200]
+
+
 def _implausible(number: float, written: str, unit: str | None) -> tuple[str, str] | None:
     """Why a number cannot be what the sheet means, for its indicator's unit (or None).
 
@@ -254,6 +261,7 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
                                         field=header[roles["indicator"]] if "indicator" in roles else None))
             continue
         r["indicator_code"] = m.code
+        r["label"] = _label(headings.get(r["indicator"]) or r["indicator"])
         r["measure_unit"] = r["measure_unit"] or m.measure_unit or ""
         try:
             r["number"] = tables.parse_number(r["value"].replace("ha", "").replace("tấn", ""))
@@ -431,14 +439,16 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
                 conn, import_id, dataset, path, m.code, m.vintage, r["indicator_code"], r["period"], r["kind"],
                 r["number"], r.get("measure_unit") or None, [r["row"]],
                 note=f"ghép theo quy tắc: {m.rule}" if m.rule not in ("exact", "code") else None,
-                user=opts.entry_user)
+                user=opts.entry_user, label=r.get("label"))
+        label_of = {r["row"]: r.get("label") for r in rows}
         for c in converted:
             links = ", ".join(f"#{old_ids[n]}" for n in c["rows"])
             missing = f"; CHỈ MỘT PHẦN: thiếu {c['missing']}" if c.get("missing") else ""
             _insert(conn, import_id, dataset, path, c["code"], "2025", c["indicator"], c["period"], c["kind"],
                     c["value"], c.get("measure_unit"), c["rows"],
                     note=f"quy đổi từ đơn vị trước 2025 ({c['how']}); bản ghi gốc {links}{missing}",
-                    scope=f"partial:{c['missing']}" if c.get("missing") else "unit", user=opts.entry_user)
+                    scope=f"partial:{c['missing']}" if c.get("missing") else "unit", user=opts.entry_user,
+                    label=label_of.get(c["rows"][0]))
         imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
                        + [{"indicator": i.__dict__} for i in sheet.indicators.values()] + [{"note": n} for n in notes])
     return Result(import_id, counts, list(matches.values()), sheet.encoding, sheet.layout,
@@ -495,7 +505,7 @@ def _outside_rights(conn: sqlite3.Connection, rows: list[dict[str, Any]],
 
 def _insert(
     conn, import_id, dataset, path, code, vintage, indicator, period, kind, value, measure_unit, rows, note=None,
-    scope="unit", user: str | None = None,
+    scope="unit", user: str | None = None, label: str | None = None,
 ) -> int:
     if user is not None:  # from the browser: awaiting approval, in the user's name
         entry = workflow.add_entry(conn, user, code, vintage, indicator, period, kind, value, measure_unit,
@@ -505,8 +515,9 @@ def _insert(
         return entry
     cur = conn.execute(
         "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, measure_unit, scope,"
-        " source_doc, source_row, note, illustrative, dataset_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (code, vintage, indicator, period, kind, value, measure_unit, scope, path.name, rows[0], note, 0, dataset),
+        " source_doc, source_row, note, illustrative, dataset_id, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (code, vintage, indicator, period, kind, value, measure_unit, scope, path.name, rows[0], note, 0, dataset,
+         label),
     )
     imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
     return int(cur.lastrowid)

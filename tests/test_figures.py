@@ -230,3 +230,29 @@ def test_an_atlas_gives_pages_only_to_units_with_a_figure(conn, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert "Xã Bình Lư (03390)" in text and "Khách du lịch 6 tháng" in info  # the typed title
+
+
+def test_a_highlighted_unit_is_outlined_and_named_in_the_legend(conn, tmp_path):
+    """A report's commune on its province's map (``highlight``): outlined in red, named in the legend;
+    the unit's own theme map, drawn among its neighbours, prints the same way."""
+    base = FigureRequest(unit="12", period="2025", indicator="population_density", dpi=60, fmt="png")
+    plain, _ = figures.render(conn, base)
+    marked, _ = figures.render(conn, FigureRequest(**{**base.__dict__, "highlight": "03390"}))
+
+    def red(png: bytes) -> int:
+        rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+        return int(np.sum((rgb[..., 0] > 190) & (rgb[..., 1] < 80) & (rgb[..., 2] < 60)))
+
+    assert red(marked) > red(plain) + 200
+    pdf, _ = figures.render(conn, FigureRequest(**{**base.__dict__, "fmt": "pdf", "highlight": "03390"}))
+    (tmp_path / "f.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Xã Bình Lư" in text.split("Đơn vị lân cận", 1)[1]  # in the legend, under the neighbours' line
+
+
+def test_a_unit_drawn_among_its_neighbours_prints_as_seen(client):
+    html = client.get("/map/poverty?unit=03390").get_data(as_text=True)
+    form = html.split('class="print-form"', 1)[1].split("</form>", 1)[0]
+    assert 'name="unit" value="12"' in form and 'name="highlight" value="03390"' in form
+    got = client.get("/figures/map?unit=12&highlight=03390&indicator=population_density&period=2025&format=png&dpi=50")
+    assert got.status_code == 200 and got.mimetype == "image/png"

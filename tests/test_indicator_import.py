@@ -116,6 +116,9 @@ def test_wide_layout_with_period_in_header_and_vietnamese_numbers(db_path, tmp_p
     assert result.layout == "wide" and result.matches[0].rule == "code"
     got = {(o["indicator_code"], o["period"]): o["value"] for o in _obs(conn)}
     assert got == {("poor_household_rate", "2025H1"): 59.55, ("grain_output_t", "2025"): 3902.9}
+    # Each figure keeps the sheet's own words (its period taken out), which a report draft prints.
+    assert {o["indicator_code"]: o["label"] for o in _obs(conn)} == {
+        "poor_household_rate": "Tỷ lệ hộ nghèo đa chiều", "grain_output_t": "Tổng sản lượng lương thực"}
     assert imports.undo(conn, result.import_id)["removed"] == 2
     assert _obs(conn) == []
 

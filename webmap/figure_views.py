@@ -47,6 +47,7 @@ def _request_from_args(**overrides) -> figures.FigureRequest:
         "lang": params.choice("lang", ["vi", "en"], "vi"), "colour_by": params.choice("colour_by", ["value", "status"],
                                                                                       "value"),
         "raster": params.integer("raster", 0, 0, 2**31 - 1) or None,
+        "highlight": params.unit_code("highlight"),
     }
     fields.update(overrides)
     if not fields["indicator"] and not fields["theme"]:

@@ -95,6 +95,7 @@ class FigureRequest:
     colour_by: str = "value"
     dem: str | None = None
     raster: int | None = None  # an imported raster (its import id) drawn under the units
+    highlight: str | None = None  # a unit outlined on the map (a report's commune on its province's map)
 
     def resolved_indicator(self) -> str:
         if self.indicator:
@@ -386,6 +387,10 @@ def _legend(ax, scene: Scene, req: FigureRequest, colours, classes, lang: str) -
         labels.append(f"{t['no_data']} ({classes.no_data})")
     handles.append(Patch(facecolor="#e6e6e6", edgecolor="#bdbdbd", lw=0.5))
     labels.append(t["neighbours"])
+    shown = scene.mapped[scene.mapped["code"] == req.highlight] if req.highlight else scene.mapped.iloc[0:0]
+    if len(shown):
+        handles.append(Patch(facecolor="none", edgecolor="#d7301f", lw=2.0))
+        labels.append(str(shown["full_name"].iloc[0]))
     if scene.raster is not None:
         for colour, label in _raster_legend(scene.raster, lang):
             handles.append(Patch(facecolor=colour, edgecolor="#555555", lw=0.5))
@@ -516,6 +521,9 @@ def draw(scene: Scene, req: FigureRequest, fig: Figure | None = None, *, subtitl
     if illustrative:
         mapped[mapped["illustrative"].astype(bool)].boundary.plot(ax=map_ax, color="#7b3294", lw=0.8,
                                                                   linestyle="--", zorder=3)
+    if req.highlight is not None and (mapped["code"] == req.highlight).any():
+        mapped[mapped["code"] == req.highlight].boundary.plot(ax=map_ax, color="#d7301f", lw=2.4, zorder=4,
+                                                              gid="highlight")
     for axis in (map_ax.xaxis, map_ax.yaxis):  # geopandas labels axes "Easting [metre]"
         axis.set_ticks([])
         axis.set_label_text("")

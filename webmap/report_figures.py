@@ -12,7 +12,8 @@ def figure_request(draft: Any, lang: str) -> figures.FigureRequest:
     have figures of) at a report's size (A4 portrait, 150 dpi)."""
     choice = draft.map_choice or {"unit": draft.unit["code"], "indicator": "population_density", "period": "2025"}
     return figures.FigureRequest(unit=choice["unit"], period=choice["period"], indicator=choice["indicator"],
-                                 paper="A4", orientation="portrait", fmt="png", dpi=150, lang=lang)
+                                 paper="A4", orientation="portrait", fmt="png", dpi=150, lang=lang,
+                                 highlight=choice.get("highlight"))
 
 
 def caption(draft: Any, title: str, lang: str) -> str:
