@@ -119,3 +119,17 @@ def label(text: str | None, lang: str = "vi") -> str:
     if p.part and p.part.startswith("Q"):
         return f"Q{p.part[1]} {p.start}" if en else f"quý {_ROMAN[p.part[1]]}/{p.start}"
     return str(p.start)
+
+
+POVERTY_RATE_CODES = frozenset({"poor_household_rate", "near_poor_household_rate"})
+
+
+def poverty_line(period: str | None) -> str | None:
+    """The multidimensional poverty line a poverty rate of ``period`` is measured on: the standards
+    run five years (2021–2025, 2026–2030), and a rate on one is not comparable with a target on the
+    next (Lai Châu's 17,24 % of 2025 against ≤ 10 % by 2030)."""
+    p = parse(period) if period else None
+    if p is None:
+        return None
+    start = 2021 + (p.year - 2021) // 5 * 5
+    return f"{start}–{start + 4}"

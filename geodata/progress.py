@@ -21,7 +21,7 @@ from geodata import aggregate, consistency, periods, store
 from geodata.periods import Period
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "deteriorating", "in_progress", "not_achieved",
-            "needs_baseline", "no_target", "no_data")
+            "needs_baseline", "other_line", "no_target", "no_data")
 STATUS_LABELS = {
     "achieved": ("Đã đạt", "Achieved"),
     "on_track": ("Đúng tiến độ", "On track"),
@@ -33,10 +33,12 @@ STATUS_LABELS = {
     # Three ways of "cannot judge", each saying what is missing: "Không đủ số liệu" stood beside
     # real numbers (Quy mô dân số 18.072 người) when what was missing was a target.
     "needs_baseline": ("Cần số liệu kỳ gốc", "Needs a base-period figure"),
+    # A poverty rate on the 2021–2025 line against a target on the 2026–2030 one: not a verdict.
+    "other_line": ("Khác chuẩn nghèo, không so sánh", "Another poverty line, not compared"),
     "no_target": ("Chưa có chỉ tiêu", "No target set"),
     "no_data": ("Chưa có số liệu kỳ này", "No figure for this period"),
 }
-UNJUDGED = ("needs_baseline", "no_target", "no_data")  # statuses that are not a judgement
+UNJUDGED = ("needs_baseline", "other_line", "no_target", "no_data")  # statuses that are not a judgement
 LEVEL_SHAPES = ("at_least", "at_most", "exactly")
 TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "at_least": ("tối thiểu", "at least"),
@@ -49,7 +51,7 @@ TARGET_TYPE_LABELS = {  # how a target reads beside its value
     "plan": ("kế hoạch", "plan"),  # a plan row without a shape of its own
 }
 SEVERITY = ("deteriorating", "off_track", "at_risk", "not_achieved", "in_progress", "on_track", "achieved",
-            "needs_baseline", "no_target", "no_data")
+            "needs_baseline", "other_line", "no_target", "no_data")
 
 
 class UnknownCode(LookupError):
@@ -364,7 +366,13 @@ def evaluate(
                                 "comparison": "part_year_vs_annual_plan", "elapsed_share_of_year": p.elapsed_share})
     else:
         for target, inherited in applicable_targets(conn, unit, indicator, p, scope):
-            judged = _judge(conn, unit, indicator, actual_value, p, series, target, th)
+            line, target_line = periods.poverty_line(period), periods.poverty_line(target["period"])
+            if indicator in periods.POVERTY_RATE_CODES and actual_value is not None and target_line \
+                    and line != target_line:
+                judged = {"status": "other_line", "poverty_line": line, "target_poverty_line": target_line,
+                          "reason": f"the figure is on the {line} poverty line, the target on {target_line}"}
+            else:
+                judged = _judge(conn, unit, indicator, actual_value, p, series, target, th)
             judged["baseline"] = sourced(judged.get("baseline")) if judged.get("baseline") else None
             evaluations.append({"target": sourced(target), "target_type": target["target_type"],
                                 "inherited_from": inherited, "comparison": "target", **judged})
@@ -391,7 +399,7 @@ def evaluate(
     # The headline is the least favourable judgement among the targets that apply: a
     # commune that meets "below 10% by 2030" but misses "-3 pp a year" is shown off track.
     assessed = [e for e in evaluations if e.get("status") not in UNJUDGED]
-    waiting = [e for e in evaluations if e.get("status") == "needs_baseline"]
+    waiting = [e for e in evaluations if e.get("status") in ("needs_baseline", "other_line")]
     first = min(assessed, key=lambda e: SEVERITY.index(e["status"])) if assessed else (
         waiting[0] if waiting else evaluations[0] if evaluations else {"status": "no_data"})
     result["status"] = first.get("status") or "no_data"

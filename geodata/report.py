@@ -25,7 +25,7 @@ from geodata.report_wording import SHAPES, STATUS_WORDS, TEXT
 
 RATE_UNITS = {"%"}
 CHANGE_UNITS = {"% vs base_year", "x base_year", "pp/year", "% per year"}
-POVERTY_CODES = {"poor_household_rate", "near_poor_household_rate"}
+POVERTY_CODES = periods.POVERTY_RATE_CODES
 JUDGED_AHEAD = ("achieved", "exceeded", "on_track")
 JUDGED_BEHIND = ("not_achieved", "off_track", "at_risk", "deteriorating")
 
@@ -175,13 +175,7 @@ def _with_unit(value: float | None, unit: str, lang: str) -> str:
     return f"{text} {unit}" if unit and value is not None else text
 
 
-def _poverty_line(period: str | None) -> str | None:
-    """The multidimensional poverty line a rate of ``period`` is measured on (5-year standards)."""
-    p = periods.parse(period) if period else None
-    if p is None:
-        return None
-    start = 2021 + (p.year - 2021) // 5 * 5
-    return f"{start}–{start + 4}"
+_poverty_line = periods.poverty_line
 
 
 def _within(sub: periods.Period, period: periods.Period) -> bool:
@@ -514,7 +508,7 @@ def _aggregated_figure(code: str, ctx: _Context) -> Figure | None:
 DEFAULT_RANKED = ("poor_household_rate", "hardened_commune_roads_pct", "grid_electricity_pct", "clean_water_pop_pct",
                   "tourist_arrivals", "resettlement_households")
 _RANK_ORDER = ("achieved", "exceeded", "on_track", "in_progress", "not_achieved", "at_risk", "off_track",
-               "deteriorating", "needs_baseline", "no_target", "no_data")
+               "deteriorating", "needs_baseline", "other_line", "no_target", "no_data")
 
 
 def _ranking(ctx: _Context, indicator: str) -> Ranking | None:

@@ -18,6 +18,7 @@ STATUS_WORDS = {  # how a status reads in a table or after a target
     "off_track": ("chậm tiến độ", "off track"),
     "deteriorating": ("đang xấu đi", "deteriorating"),
     "needs_baseline": ("cần số liệu kỳ gốc", "needs a base-period figure"),
+    "other_line": ("không so sánh được (khác chuẩn nghèo)", "not comparable (another poverty line)"),
     "no_target": ("chưa có chỉ tiêu", "no target"),
     "no_data": ("chưa có số liệu", "no figure"),
     "not_comparable": ("không so sánh được (khác chuẩn nghèo)", "not comparable (another poverty line)"),

@@ -44,7 +44,7 @@ RC = {"pdf.fonttype": 42, "svg.fonttype": "path", "font.family": "DejaVu Sans"} 
 STATUS_STYLE = {
     "achieved": ("#1a1a1a", ""), "on_track": ("#737373", "//"), "in_progress": ("#a6a6a6", ".."),
     "at_risk": ("#d9d9d9", "xx"), "off_track": ("#ffffff", "XX"), "deteriorating": ("#ffffff", "oo"),
-    "not_achieved": ("#bfbfbf", "--"), "needs_baseline": ("#e6e6e6", "\\\\"),
+    "not_achieved": ("#bfbfbf", "--"), "needs_baseline": ("#e6e6e6", "\\\\"), "other_line": ("#eeeeee", "||"),
     "no_target": ("#fafafa", ""), "no_data": ("#f2f2f2", ""),
 }
 

@@ -65,7 +65,8 @@ SCHEMES = {
 STATUS_COLOURS = {
     "achieved": ("#00441b", None), "on_track": ("#41ab5d", None), "in_progress": ("#c7e9c0", None),
     "at_risk": ("#fdae61", "2 3"), "off_track": ("#d73027", "6 3"), "deteriorating": ("#67000d", "1 3"),
-    "not_achieved": ("#fee090", "4 2"), "needs_baseline": ("#bdbdbd", "1 2"), "no_target": ("#f0f0f0", None),
+    "not_achieved": ("#fee090", "4 2"), "needs_baseline": ("#bdbdbd", "1 2"), "other_line": ("#c6dbef", "1 2"),
+    "no_target": ("#f0f0f0", None),
     "no_data": ("#d9d9d9", None),
 }
 

@@ -273,8 +273,10 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
     else:
         compare = None
     if colour_by is None:
-        # Where are we against the target? Status whenever a target judges some unit; value otherwise.
-        judged = any(e["status"] not in progress.UNJUDGED for e in evaluations.values())
+        # Where are we against the target? Status whenever a target judges some unit, or a target on
+        # another poverty line is why it is not judged (the legend says so); value otherwise.
+        judged = any(e["status"] not in progress.UNJUDGED or e["status"] == "other_line"
+                     for e in evaluations.values())
         colour_by = "status" if judged else "value"
     drill = {r["parent_code"] for r in conn.execute(
         f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
