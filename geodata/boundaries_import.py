@@ -24,9 +24,10 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 
 from geodata import crs as vncrs
-from geodata import imports, names, polygons, schema, store
+from geodata import imports, names, polygons, store
 from geodata.imports import ImportRefused, problem
 from geodata.numbers import written
+from geodata.store import journal, schema
 
 MAX_BYTES = 200 * 1024 * 1024
 # What an archive may inflate to, read from its directory before a byte is decompressed: a 1 MB
@@ -604,15 +605,15 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                     "action": "updated" if p[4] is not None else "inserted"} for p in plan]
         return Result(0, {"updated": sum(p[4] is not None for p in plan), "inserted": sum(p[4] is None for p in plan),
                           "repaired": sum(r["action"] == "repaired" for r in report)}, report + planned, warnings)
-    with imports.transaction(conn, path):
-        import_id, dataset = imports.open_import(
+    with journal.transaction(conn, path):
+        import_id, dataset = journal.open_import(
             conn, "boundaries", path, {k: v for k, v in opts.__dict__.items() if k != "allowed"}, "Ranh giới",
             "Boundaries", user=opts.user)
         counts = {"updated": 0, "inserted": 0, "repaired": sum(r["action"] == "repaired" for r in report)}
         new_units = []
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:
-                imports.record_unit_change(conn, import_id, target, opts.vintage, "update")
+                journal.record_unit_change(conn, import_id, target, opts.vintage, "update")
                 conn.execute(
                     "UPDATE units SET geom=? WHERE code=? AND vintage=?",
                     (store.gpkg.encode(geom), target, opts.vintage),
@@ -636,7 +637,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
                 "area_km2": None if area is None or pd.isna(area) else float(area),
                 "illustrative": _flag(cell(ill_f, i)), "dataset_id": dataset, "note": None,
             })
-            imports.record_unit_change(conn, import_id, code, opts.vintage, "insert")
+            journal.record_unit_change(conn, import_id, code, opts.vintage, "insert")
             counts["inserted"] += 1
             report.append(
                 {"row": row_no, "code": code, "name": name, "matched": None, "rule": None, "action": "inserted"}
@@ -646,7 +647,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
             conn.execute("UPDATE datasets SET illustrative=1, attribution=attribution || ' (minh hoạ)',"
                          " attribution_en=attribution_en || ' (illustrative)' WHERE id=?", (dataset,))
         store.refresh_screen_geometries(conn, groups={(opts.level, opts.vintage)})
-        imports.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
+        journal.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
     return Result(import_id, counts, report, warnings)
 
 

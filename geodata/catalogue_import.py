@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata import imports, vocabulary
+from geodata import vocabulary
+from geodata.store import journal
 
 HEADER_ALIASES = {
     "code": "code", "mã chỉ tiêu": "code", "ma chi tieu": "code",
@@ -151,7 +152,7 @@ def import_catalogue(conn: sqlite3.Connection, path: Path, sheet: str | None = N
     if problems:
         raise ImportRefused(str(path), problems)
     existing = {r[0] for r in conn.execute("SELECT code FROM indicators")}
-    with imports.transaction(conn, path):
+    with journal.transaction(conn, path):
         for r in rows:
             aliases = _aliases(r.pop("aliases", None))
             r.pop("_row", None)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata import imports, names, schema, store, tables
+from geodata import names, store, tables
 from geodata.imports import ImportRefused, problem
+from geodata.store import journal, schema
 
 HEADINGS = {
     "province_code": ("provincecode", "mã tỉnh", "ma_tinh", "province_code"),
@@ -109,17 +110,17 @@ def import_codes(conn: sqlite3.Connection, path: Path, vintage: str) -> Result:
         raise ImportRefused(str(path), problems)
     have = {(r[0], r[1]) for r in conn.execute("SELECT level, code FROM units WHERE vintage=?", (vintage,))}
     new = [u for k, u in units.items() if k not in have]
-    with imports.transaction(conn, path):
-        import_id, dataset = imports.open_import(conn, "codes", path, {"vintage": vintage}, "Danh mục đơn vị",
+    with journal.transaction(conn, path):
+        import_id, dataset = journal.open_import(conn, "codes", path, {"vintage": vintage}, "Danh mục đơn vị",
                                                  "Unit codes")
         rows_out = [{k: v for k, v in u.items() if k != "_row"} | {"dataset_id": dataset} for u in new]
         store.add_units(conn, rows_out)
         for u in rows_out:
-            imports.record_unit_change(conn, import_id, u["code"], vintage, "insert")
+            journal.record_unit_change(conn, import_id, u["code"], vintage, "insert")
         counts = {"inserted": len(new), "existing": len(units) - len(new),
                   **{f"{level}s": sum(1 for u in new if u["level"] == level)
                      for level in ("province", "district", "commune")}}
-        imports.finish(conn, import_id, counts, [])
+        journal.finish(conn, import_id, counts, [])
     return Result(import_id, counts)
 
 
@@ -145,14 +146,14 @@ def import_crosswalk(conn: sqlite3.Connection, path: Path) -> Result:
     have = {(r[0], r[1]) for r in conn.execute("SELECT old_code, new_code FROM crosswalk")}
     pairs = {(r["old_code"], r["new_code"]): r for r in rows}
     added = [(o, n, r) for (o, n), r in pairs.items() if (o, n) not in have]
-    with imports.transaction(conn, path):
-        import_id, dataset = imports.open_import(conn, "crosswalk", path, {}, "Bảng chuyển đổi", "Crosswalk")
+    with journal.transaction(conn, path):
+        import_id, dataset = journal.open_import(conn, "crosswalk", path, {}, "Bảng chuyển đổi", "Crosswalk")
         for o, n, r in added:
             conn.execute("INSERT INTO crosswalk (old_code, old_vintage, new_code, new_vintage, split, is_default,"
                          " dataset_id) VALUES (?,?,?,?,?,?,?)",
                          (o, "pre2025", n, "2025", int(r.get("split", "").lower() in ("yes", "1", "có", "true")),
                           {"yes": 1, "no": 0, "1": 1, "0": 0}.get(r.get("is_default", "").lower()), dataset))
-            imports.record_key_insert(conn, import_id, "crosswalk", [o, n])
+            journal.record_key_insert(conn, import_id, "crosswalk", [o, n])
         counts = {"inserted": len(added), "existing": len(pairs) - len(added)}
-        imports.finish(conn, import_id, counts, [])
+        journal.finish(conn, import_id, counts, [])
     return Result(import_id, counts)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from geodata import periods, workflow
+from geodata import periods
 from geodata.catalogue import CHANGE_UNITS
+from geodata.store import workflow
 
 
 def indicators_of(conn: sqlite3.Connection, theme: str) -> list[dict[str, Any]]:

@@ -26,8 +26,9 @@ import pyogrio
 from markupsafe import escape
 
 from geodata import crs as vncrs
-from geodata import names, polygons, progress, schema, sources, spreadsheet, store, workflow
+from geodata import names, polygons, progress, sources, spreadsheet, store
 from geodata.errors import BilingualError
+from geodata.store import schema, workflow
 
 FORMATS = {
     "geojson": ("application/geo+json", "geojson"),

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geodata import catalogue, imports, periods, sheet_layout, store, tables, vocabulary, workflow
+from geodata import catalogue, periods, sheet_layout, store, tables, vocabulary
 from geodata.imports import ImportRefused, problem
+from geodata.store import journal, workflow
 from geodata.unit_matching import Match, UnitIndex, match_units
 
 # Rates that can be recomputed from their parts after a merge of units.
@@ -425,8 +426,8 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
     if opts.dry_run:
         return Result(None, counts, list(matches.values()), sheet.encoding, sheet.layout,
                       list(sheet.indicators.values()), notes, planned)
-    with imports.transaction(conn, path):
-        import_id, dataset = imports.open_import(
+    with journal.transaction(conn, path):
+        import_id, dataset = journal.open_import(
             conn, "indicators", path,
             {**{k: v for k, v in opts.__dict__.items() if k != "allowed"}, "accepted": sorted(opts.accepted),
              "encoding": sheet.encoding, "layout": sheet.layout, "province_inferred": inferred,
@@ -449,7 +450,7 @@ def _check_and_store(conn: sqlite3.Connection, path: Path, opts: Options, sheet:
                     note=f"quy đổi từ đơn vị trước 2025 ({c['how']}); bản ghi gốc {links}{missing}",
                     scope=f"partial:{c['missing']}" if c.get("missing") else "unit", user=opts.entry_user,
                     label=label_of.get(c["rows"][0]))
-        imports.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
+        journal.finish(conn, import_id, counts, [m.__dict__ for m in matches.values()]
                        + [{"indicator": i.__dict__} for i in sheet.indicators.values()] + [{"note": n} for n in notes])
     return Result(import_id, counts, list(matches.values()), sheet.encoding, sheet.layout,
                   list(sheet.indicators.values()), notes, planned)
@@ -511,7 +512,7 @@ def _insert(
         entry = workflow.add_entry(conn, user, code, vintage, indicator, period, kind, value, measure_unit,
                                    state="submitted", source_name=path.name, source_row=rows[0], note=note,
                                    scope=scope, import_id=import_id)
-        imports.record_insert(conn, import_id, "entries", entry)
+        journal.record_insert(conn, import_id, "entries", entry)
         return entry
     cur = conn.execute(
         "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, measure_unit, scope,"
@@ -519,7 +520,7 @@ def _insert(
         (code, vintage, indicator, period, kind, value, measure_unit, scope, path.name, rows[0], note, 0, dataset,
          label),
     )
-    imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
+    journal.record_insert(conn, import_id, "observations", int(cur.lastrowid))
     return int(cur.lastrowid)
 
 

@@ -33,6 +33,7 @@ from rasterio.warp import transform_bounds
 
 from geodata import imports, store
 from geodata.imports import ImportRefused
+from geodata.store import journal
 
 KINDS = ("landcover", "forest", "dem", "population")
 KIND_WORDS = {"landcover": "lớp phủ", "forest": "rừng", "dem": "độ cao", "population": "dân số theo lưới"}
@@ -314,8 +315,8 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
     options = {"kind": opts.kind, "period": opts.period, "classes": list(opts.classes), "crs": crs.to_string(),
                "cog": cog.name, "nodata": nodata, "illustrative": opts.illustrative}
     try:
-        with imports.transaction(conn, path):
-            import_id, dataset = imports.open_import(conn, "raster", path, options, "Số liệu tính từ ảnh",
+        with journal.transaction(conn, path):
+            import_id, dataset = journal.open_import(conn, "raster", path, options, "Số liệu tính từ ảnh",
                                                      "Figures computed from the raster", user)
             conn.execute("UPDATE datasets SET illustrative=?, licence=COALESCE(?, licence), title=?, note=? WHERE id=?",
                          (int(opts.illustrative), opts.licence,
@@ -333,8 +334,8 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
                         (code_, "2025", code, opts.period, "actual", value, _unit_of(code), scope, path.name,
                          f"ảnh {KIND_WORDS[opts.kind]}", f"Tính từ ảnh {path.name}, kỳ {opts.period}; ảnh phủ "
                          f"{share * 100:.1f} % diện tích đơn vị", int(opts.illustrative), dataset, None))
-                    imports.record_insert(conn, import_id, "observations", int(cur.lastrowid))
-            imports.finish(conn, import_id, result.counts, warnings)
+                    journal.record_insert(conn, import_id, "observations", int(cur.lastrowid))
+            journal.finish(conn, import_id, result.counts, warnings)
             result.import_id = import_id
     except BaseException:
         tmp.unlink(missing_ok=True)

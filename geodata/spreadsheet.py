@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from geodata import periods, progress, store, workflow
+from geodata import periods, progress, store
+from geodata.store import workflow
 
 BASE_HEADERS = {  # column: (Vietnamese, English)
     "vintage_code": ("Mã kèm bộ mã", "Code with vintage"), "code": ("Mã", "Code"), "vintage": ("Bộ mã", "Vintage"),

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geodata import indicator_import, store, workflow  # noqa: E402
+from geodata import indicator_import, store  # noqa: E402
+from geodata.store import workflow  # noqa: E402
 from tests.test_workflow import PASSWORD, _users, login, token  # noqa: E402
 from webmap import create_app  # noqa: E402
 

@@ -51,12 +51,13 @@ def artifacts() -> Path:
 def undo_sample_rasters(db_path: Path) -> None:
     """The store without the sample's two illustrative rasters (undone as an admin would), for tests
     that bring their own raster or build a forest-cover series of their own."""
-    from geodata import imports, store
+    from geodata import store
+    from geodata.store import journal
 
     conn = store.connect(db_path)
     try:
         for (import_id,) in conn.execute("SELECT id FROM imports WHERE kind='raster' AND user_name='mẫu'"
                                          " AND status='applied'").fetchall():
-            imports.undo(conn, import_id, user="tests")
+            journal.undo(conn, import_id, user="tests")
     finally:
         conn.close()

@@ -15,6 +15,7 @@ from pyproj import Geod
 
 from geodata import boundaries_import, imports, store
 from geodata.boundaries_import import Options
+from geodata.store import journal
 from webmap.__main__ import main
 
 GEOD = Geod(ellps="WGS84")
@@ -81,12 +82,12 @@ def test_journal_and_undo_restore_the_previous_geometry(db_path, tmp_path):
     result = boundaries_import.import_boundaries(conn, path, Options(level="commune"))
     after = conn.execute("SELECT geom FROM units WHERE code='03390' AND vintage='2025'").fetchone()[0]
     assert after != before
-    (entry,) = [r for r in imports.listing(conn) if r["id"] == result.import_id]
+    (entry,) = [r for r in journal.listing(conn) if r["id"] == result.import_id]
     assert entry["status"] == "applied" and entry["file_sha256"] == _sha(path)
-    assert imports.undo(conn, result.import_id) == {"restored": 1, "removed": 0}
+    assert journal.undo(conn, result.import_id) == {"restored": 1, "removed": 0}
     assert conn.execute("SELECT geom FROM units WHERE code='03390' AND vintage='2025'").fetchone()[0] == before
     with pytest.raises(imports.ImportRefused):
-        imports.undo(conn, result.import_id)
+        journal.undo(conn, result.import_id)
 
 
 def test_match_by_name_within_parent_and_insert_new_village(db_path, tmp_path):
@@ -109,7 +110,7 @@ def test_match_by_name_within_parent_and_insert_new_village(db_path, tmp_path):
     assert store.get_unit(conn, "03390-N01")["full_name"] == "Bản Mới"
     assert not [w for w in result.warnings if "outside" in w["en"]]  # all lie inside Bình Lư
     assert any("overlaps 03390-N01 (#3)" in w["en"] for w in result.warnings)  # the new one overlaps a village
-    imports.undo(conn, result.import_id)
+    journal.undo(conn, result.import_id)
     assert store.get_unit(conn, "03390-N01") is None
 
 

@@ -9,7 +9,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geodata import gpkg, store
+from geodata import store
+from geodata.store import gpkg
 
 
 def test_blob_roundtrip_keeps_geometry_and_envelope():

@@ -11,6 +11,7 @@ import pytest
 
 from geodata import boundaries_import, imports, indicator_import, store, textfiles
 from geodata.indicator_import import Options
+from geodata.store import journal
 from tests.legacy_encode import encode_tcvn3, encode_vni
 from webmap.__main__ import main
 
@@ -119,7 +120,7 @@ def test_wide_layout_with_period_in_header_and_vietnamese_numbers(db_path, tmp_p
     # Each figure keeps the sheet's own words (its period taken out), which a report draft prints.
     assert {o["indicator_code"]: o["label"] for o in _obs(conn)} == {
         "poor_household_rate": "Tỷ lệ hộ nghèo đa chiều", "grain_output_t": "Tổng sản lượng lương thực"}
-    assert imports.undo(conn, result.import_id)["removed"] == 2
+    assert journal.undo(conn, result.import_id)["removed"] == 2
     assert _obs(conn) == []
 
 

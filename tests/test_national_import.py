@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata import imports, indicator_import, store
+from geodata import indicator_import, store
+from geodata.store import journal
 from tests.conftest import SAMPLE, SHARED
 from webmap.__main__ import main
 
@@ -94,7 +95,7 @@ def test_a_national_pre2025_sheet_converts_by_province_and_district(national, tm
     partial = conn.execute("SELECT COUNT(*) FROM observations WHERE dataset_id=? AND scope LIKE 'partial:%'",
                            (f"import-{result.import_id}",)).fetchone()[0]
     assert partial == result.counts["partial"] > 0  # split predecessors are named, never silently summed
-    undo = imports.undo(conn, result.import_id)
+    undo = journal.undo(conn, result.import_id)
     assert undo["removed"] == result.counts["observations"]
 
 

@@ -11,7 +11,8 @@ import mapbox_vector_tile
 import pytest
 import shapely
 
-from geodata import gpkg, postgis, store, vector_tiles
+from geodata import store, vector_tiles
+from geodata.store import gpkg, postgis
 from tests import postgres
 from tests.conftest import SAMPLE
 from webmap.__main__ import main

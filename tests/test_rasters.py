@@ -14,6 +14,7 @@ from rasterio.transform import from_origin
 from geodata import crs as vncrs
 from geodata import progress, rasters, store
 from geodata.imports import ImportRefused
+from geodata.store import journal
 from tests.conftest import undo_sample_rasters
 from tests.test_workflow import store_bytes
 from webmap.__main__ import main
@@ -191,10 +192,9 @@ def test_a_dem_gives_each_village_its_slope_and_the_resettlement_map_colours_by_
     assert 'value="slope_mean_deg" selected' in page and 'value="slope_over_25_pct"' in page
     assert all(f"unit-{code} " in page for code in villages) and "status-no_data" not in page
     # And the import is undone like any other: the figures go, the store is as before.
-    from geodata import imports
 
     conn = store.connect(db_path)
-    imports.undo(conn, result.import_id)
+    journal.undo(conn, result.import_id)
     assert conn.execute("SELECT COUNT(*) FROM observations WHERE indicator_code='slope_mean_deg'").fetchone()[0] == 0
     conn.close()
 

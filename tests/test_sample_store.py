@@ -7,7 +7,8 @@ from collections import defaultdict
 
 import pytest
 
-from geodata import gpkg, store
+from geodata import store
+from geodata.store import gpkg
 from tests.conftest import SHARED
 
 

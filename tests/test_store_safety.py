@@ -151,7 +151,7 @@ def test_a_locked_store_read_only_disk_and_full_disk_get_a_message_not_a_traceba
     def full(*_args, **_kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    from geodata import backups
+    from geodata.store import backups
     monkeypatch.setattr(backups, "backup", full)
     assert main(["--lang", "en", "import", "indicators", str(csv)]) == 2
     err = capsys.readouterr().err
@@ -275,7 +275,7 @@ def test_six_readers_during_a_3000_commune_import_get_no_error(working, tmp_path
 
 
 def test_a_store_on_a_read_only_disk_is_still_served_and_read(tmp_path, monkeypatch, capsys):
-    from geodata import integrity
+    from geodata.store import integrity
 
     path = tmp_path / "webmap.gpkg"
     shutil.copyfile(SAMPLE, path)
@@ -297,14 +297,20 @@ def test_a_store_on_a_read_only_disk_is_still_served_and_read(tmp_path, monkeypa
                                       "sqlite:///tmp/x.gpkg"])
 def test_a_database_url_is_refused_by_name_and_creates_nothing(tmp_path, monkeypatch, capsys, location):
     """``WEBMAP_DB=postgresql://…`` was taken for a file name: the server started on a fresh sample
-    copy in a folder called ``postgresql:`` and nothing said the URL was not understood."""
+    copy in a folder called ``postgresql:`` and nothing said the URL was not understood.  A PostGIS
+    URL is now the shared store: one that cannot be reached says so (never its password); another
+    kind of URL is refused by name."""
     from webmap import create_app
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WEBMAP_DB", location)
     assert main(["export", "units", "--format", "geojson", "-o", str(tmp_path / "x.geojson")]) == 2
     err = capsys.readouterr().err
-    assert "không phải tệp GeoPackage" in err and "not a GeoPackage file" in err and "hemmelig" not in err
+    if location.startswith("postgres"):
+        assert "không kết nối được CSDL PostGIS" in err and "cannot connect to PostGIS" in err, err
+    else:
+        assert "không hiểu địa chỉ này" in err and "is not understood" in err, err
+    assert "hemmelig" not in err
     app = create_app({"WEBMAP_DB": location})
     client = app.test_client()
     health = client.get("/healthz")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata import schema, store
+from geodata import store
+from geodata.store import schema
 from tests.conftest import SAMPLE
 
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata import boundaries_import, imports, indicator_import, store
+from geodata.store import journal
 from tests.conftest import SAMPLE
 
 TOUCHES = {"geom_1": {"03390"}, "geom_2": {"03390"}, "new_commune": {"99001"}}
@@ -93,10 +94,10 @@ def test_any_sequence_of_imports_and_undos_is_consistent(files, tmp_path_factory
             added and any(other in DEPENDS for _, other, _ in later))
         if blocked:
             with pytest.raises(imports.ImportRefused) as err:
-                imports.undo(conn, import_id)
+                journal.undo(conn, import_id)
             assert "first" in err.value.lines("en")[0]
             continue
-        counts = imports.undo(conn, import_id)
+        counts = journal.undo(conn, import_id)
         assert counts["removed"] + counts["restored"] > 0
         applied.pop(index)
     got = dump(conn)
@@ -115,16 +116,16 @@ def test_undo_refusals_name_the_later_import_and_counts_are_what_changed(db_path
     first = _apply(conn, files, "geom_1")
     second = _apply(conn, files, "geom_2")
     with pytest.raises(imports.ImportRefused) as err:
-        imports.undo(conn, first)
+        journal.undo(conn, first)
     assert f"import {second} (a later one) changed the same rows (03390): undo import {second} first" in \
         err.value.lines("en")[0]
-    assert imports.undo(conn, second) == {"restored": 1, "removed": 0}
-    assert imports.undo(conn, first) == {"restored": 1, "removed": 0}
+    assert journal.undo(conn, second) == {"restored": 1, "removed": 0}
+    assert journal.undo(conn, first) == {"restored": 1, "removed": 0}
     added = _apply(conn, files, "new_commune")
     obs = _apply(conn, files, "obs_new")
     with pytest.raises(imports.ImportRefused) as err:
-        imports.undo(conn, added)
+        journal.undo(conn, added)
     assert "units this import added (99001) are still used by rows of observations" in err.value.lines("en")[0]
-    assert imports.undo(conn, obs) == {"restored": 0, "removed": 1}
-    assert imports.undo(conn, added) == {"restored": 0, "removed": 1}
+    assert journal.undo(conn, obs) == {"restored": 0, "removed": 1}
+    assert journal.undo(conn, added) == {"restored": 0, "removed": 1}
     assert store.get_unit(conn, "99001") is None

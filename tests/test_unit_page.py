@@ -77,7 +77,8 @@ def test_unit_page_groups_by_theme_lists_children_and_links_map_downloads_and_pr
 
 
 def _approve(db_path, period: str, value: float) -> None:
-    from geodata import store, workflow
+    from geodata import store
+    from geodata.store import workflow
 
     conn = store.connect(db_path)
     with conn:

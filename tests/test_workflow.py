@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from geodata import store
-from webmap import accounts, create_app
+from geodata.store import accounts
+from webmap import create_app
 
 CORPUS = Path(__file__).parent / "corpus" / "workflow"
 PASSWORD = "mật khẩu đủ dài 2025"

@@ -11,7 +11,8 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_compress import Compress
 
-from geodata import integrity, sources, store
+from geodata import sources, store
+from geodata.store import integrity
 from webmap import config, db, formatting
 
 LOCALES = ("vi", "en")
@@ -59,7 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["WEBMAP_DB"] = str(store.ensure_store(app.config["WEBMAP_DB"], app.config["WEBMAP_SAMPLE_DB"],
                                                          notes))
     except (integrity.StoreDamagedError, store.StoreVersionError, store.StoreLocationError, sqlite3.Error,
-            OSError) as exc:
+            OSError, store.pg.PostgisError) as exc:
         # The server still starts, to say so: /healthz and every page answer 503 with the reason.
         app.config["WEBMAP_STORE_ERROR"] = str(exc)
         app.logger.error("store cannot serve: %s", exc)

@@ -15,17 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from geodata import (
-    backups,
     boundaries_import,
     catalogue_import,
     code_tables,
     exports,
     imports,
     indicator_import,
-    integrity,
     store,
 )
 from geodata.numbers import written
+from geodata.store import backups, integrity, journal
 from webmap import cli_words, config, print_options, users_cli
 from webmap.cli_words import h
 
@@ -62,7 +61,8 @@ def _restore(args: argparse.Namespace) -> int:
 def _failure(exc: BaseException, lang: str) -> str:
     """A bilingual message for what can go wrong under any command (never a traceback)."""
     text = str(exc)
-    if isinstance(exc, integrity.StoreDamagedError | store.StoreVersionError | store.StoreLocationError):
+    if isinstance(exc, integrity.StoreDamagedError | store.StoreVersionError | store.StoreLocationError
+                  | store.pg.PostgisError):
         return text
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
@@ -346,7 +346,7 @@ def _import_codes(args: argparse.Namespace) -> int:
 
 def _imports_list(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store(), readonly=True)
-    for row in imports.listing(conn):
+    for row in journal.listing(conn):
         who = row["user_name"] or ("dòng lệnh" if args.lang == "vi" else "command line")
         print(f"{row['id']:>4}  {row['created_at']}  {row['kind']:<11} {row['status']:<8} {who:<16} "
               f"{row['file_name']}  {row['counts']}  sha256:{row['file_sha256'][:12]}")
@@ -356,7 +356,7 @@ def _imports_list(args: argparse.Namespace) -> int:
 def _imports_undo(args: argparse.Namespace) -> int:
     conn = store.connect(_open_store())
     try:
-        counts = imports.undo(conn, args.id)
+        counts = journal.undo(conn, args.id)
     except imports.ImportRefused as exc:
         for line in exc.lines(args.lang):
             print(line, file=sys.stderr)
@@ -366,7 +366,7 @@ def _imports_undo(args: argparse.Namespace) -> int:
 
 
 def _store_copy(args: argparse.Namespace) -> int:
-    from geodata import postgis
+    from geodata.store import postgis
 
     src, dst = args.src, args.dst
     try:
@@ -581,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except (integrity.StoreDamagedError, store.StoreVersionError, store.StoreLocationError, sqlite3.Error,
-            OSError) as exc:
+            OSError, store.pg.PostgisError) as exc:
         print(_failure(exc, getattr(args, "lang", "vi")), file=sys.stderr)
         return 2
 

@@ -21,8 +21,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from geodata import workflow
-from webmap import accounts, db
+from geodata.store import accounts, workflow
+from webmap import db
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()

@@ -1,9 +1,10 @@
-"""HTTP caching tied to the store: responses change only when the data file changes.
+"""HTTP caching tied to the store: responses change only when the data changes.
 
-Why the file's identity: every write to the store (build, import, undo) goes
-through SQLite and changes the file's size or modification time, so (mtime, size)
-is a cheap data version.  Responses carry an ETag made from it and the request,
-plus Last-Modified, and revalidation answers 304 without rebuilding anything.
+Why the store's data version: every write to the store (build, import, undo) changes it (the
+GeoPackage file's size or time; on PostGIS a counter bumped in the writing transaction), so it is a
+cheap key for everything built from the data, the same on every worker and server.  Responses carry
+an ETag made from it and the request, plus Last-Modified, and revalidation answers 304 without
+rebuilding anything.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,20 +20,20 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from geodata import store
+
 
 def data_version() -> tuple[int, int]:
-    """The store file's identity, -wal included: in WAL mode a commit lands in the -wal file
-    and reaches the main file only at a checkpoint, so the main file alone would keep serving
-    what was cached before the commit."""
-    path = current_app.config["WEBMAP_DB"]
-    st = os.stat(path)
-    try:
-        wal = os.stat(path + "-wal")
-    except FileNotFoundError:
-        return st.st_mtime_ns, st.st_size
-    if wal.st_size == 0:  # opened, nothing written since the last checkpoint: the main file says it all
-        return st.st_mtime_ns, st.st_size
-    return max(st.st_mtime_ns, wal.st_mtime_ns), st.st_size * 1_000_003 + wal.st_size
+    """The store's data version (``store.data_version``), asked once per request: on PostGIS it is a
+    query, and one request builds an ETag, a Last-Modified and a cache key from it."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "data_version" in g:
+        return g.data_version
+    version = store.data_version(current_app.config["WEBMAP_DB"])
+    if has_request_context():
+        g.data_version = version
+    return version
 
 
 def last_modified() -> dt.datetime:

@@ -32,7 +32,7 @@ def defaults() -> dict[str, Any]:
         # Behind a reverse proxy (nginx with HTTPS): how many proxies set X-Forwarded-For/-Proto/
         # -Host, so the links the app writes (OGC ``next``, downloads) say https and the public host.
         "WEBMAP_PROXY_HOPS": int(os.environ.get("WEBMAP_PROXY_HOPS", "0")),
-        # Accounts live beside the store unless told otherwise (never inside it: see webmap.accounts).
+        # Accounts live beside the store unless told otherwise (never inside it: see geodata.store.accounts).
         **({"WEBMAP_ACCOUNTS_DB": os.environ["WEBMAP_ACCOUNTS_DB"]} if os.environ.get("WEBMAP_ACCOUNTS_DB") else {}),
         # The entry form asks about a figure this many times last period's (or that fraction of it).
         "WEBMAP_JUMP_FACTOR": float(os.environ.get("WEBMAP_JUMP_FACTOR", "5")),

@@ -10,19 +10,19 @@ from flask import current_app, g
 from geodata import store
 
 
-def conn() -> sqlite3.Connection:
+def conn() -> store.Connection:
     """The request's read-only connection; for a user who asked to see drafts (``?drafts=1``)
     and may, with their units' open entries laid over the approved figures."""
     if "db" not in g:
         g.db = store.connect(current_app.config["WEBMAP_DB"], readonly=True)
         if g.get("show_drafts"):
-            from geodata import workflow
+            from geodata.store import workflow
 
             workflow.show_drafts(g.db, g.drafts_roots)
     return g.db
 
 
-def writer() -> sqlite3.Connection:
+def writer() -> store.Connection:
     """A read-write connection for the workflow's writes (closed with the request)."""
     if "db_rw" not in g:
         g.db_rw = store.connect(current_app.config["WEBMAP_DB"])
@@ -34,7 +34,10 @@ _INTEGRITY: dict[tuple[str, float, int], str] = {}
 
 def integrity_state(path: str) -> str:
     """``ok`` or SQLite's first complaint; checked once per file version (size and time of the
-    file and its -wal), since a full check reads every page."""
+    file and its -wal), since a full check reads every page.  On PostGIS: ``ok`` when the database
+    answers with this code's schema (the server keeps its own pages whole)."""
+    if store.is_url(path):
+        return store.reachable(path)
     p = Path(path)
     wal = p.with_name(p.name + "-wal")
     key = (path, p.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0),

@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from flask import request
 
-from geodata import periods, schema
+from geodata import periods
 from geodata.errors import BilingualError
+from geodata.store import schema
 
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,39}$")
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_]{0,99}$")

@@ -22,6 +22,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 
 from geodata import boundaries_import, imports, indicator_import, rasters, store
+from geodata.store import journal
 from webmap import auth, db
 from webmap.formatting import lang
 
@@ -313,7 +314,7 @@ def history():
     """Every import (command line and browser): who, when, file, hash, counts, state; undo for
     those allowed."""
     auth.require("view_drafts")
-    rows = imports.listing(db.conn())
+    rows = journal.listing(db.conn())
     for r in rows:
         r["counts"] = json.loads(r["counts"]) if r["counts"] else {}
         r["may_undo"] = r["status"] == "applied" and (auth.can("undo") or (
@@ -334,7 +335,7 @@ def undo(import_id: int):
     if not (auth.can("undo") or (row["user_name"] == g.user.name and row["kind"] == "indicators")):
         abort(403)
     try:
-        imports.undo(conn, import_id, user=g.user.name)
+        journal.undo(conn, import_id, user=g.user.name)
     except imports.ImportRefused as exc:
         return render_template("error.html", code=409, message_vi="; ".join(exc.lines("vi")),
                                message_en="; ".join(exc.lines("en"))), 409

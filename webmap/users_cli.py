@@ -13,7 +13,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from webmap import accounts, config
+from geodata.store import accounts
+from webmap import config
 from webmap.cli_words import h
 
 

@@ -15,7 +15,8 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from flask_babel import gettext
 from markupsafe import Markup
 
-from geodata import change, progress, projection, rasters, search, store, thematic, view_scale, workflow
+from geodata import change, progress, projection, rasters, search, store, thematic, view_scale
+from geodata.store import workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, period_label, source_label, titled

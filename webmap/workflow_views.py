@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from geodata import entry_checks, entry_form, periods, store, workflow
+from geodata import entry_checks, entry_form, periods, store
+from geodata.store import workflow
 from webmap import auth, db, params
 from webmap.formatting import lang
 from webmap.themes import CATALOGUE_THEMES

@@ -13,7 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from geodata import integrity, schema
+from geodata.store import integrity, schema
 
 KEEP = int(os.environ.get("WEBMAP_BACKUPS_KEEP", "5"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from geodata import gpkg
+from geodata.store import gpkg
 
 SCHEMA_VERSION = "8"  # 2: indicator aggregation; 3: place points; 4: imports journal;
 #                         5: documents, datasets.attribution_en; 6: indicator_aliases;

@@ -1,13 +1,14 @@
-"""Reading and writing the embedded store (one GeoPackage file).
+"""The store: every table the product keeps, behind one interface, on two backends.
 
-Why one file: a commune office copies one file to a USB stick and has the whole
-state, which QGIS also opens directly.  Writes go through ``transaction`` so an
-interrupted build or import leaves the previous state intact.
+The default is one GeoPackage file: a commune office copies one file to a USB stick and has the
+whole state, which QGIS also opens directly.  A province or national office sets
+``WEBMAP_DB=postgresql://…`` and several app servers share one PostGIS database
+(``geodata.store.pg``).  Writes go through ``transaction`` so an interrupted build or import
+leaves the previous state intact.  No SQL is written outside this package.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,39 +20,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geodata import gpkg, schema
-
-BUSY_TIMEOUT_S = 60.0  # a writer waits this long for another writer before giving up
-
-
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open the store; a read-only connection cannot change the file by accident.
-
-    Every connection waits for a busy store instead of failing at once (SQLite's busy
-    timeout); with the working store in WAL mode (``integrity.use_wal``) readers are
-    never blocked by a writer and writers queue."""
-    path = Path(path)
-    if readonly:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_S)
-    else:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
-        conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-@contextlib.contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """All or nothing: commit on success, roll back on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
+from geodata.store import gpkg, pg, schema  # noqa: F401 (pg: store.pg.PostgisError for callers)
+from geodata.store.connection import BUSY_TIMEOUT_S, Connection, backend_of, connect, is_url, transaction  # noqa: F401
 
 
 def create_store(path: str | Path) -> sqlite3.Connection:
@@ -69,14 +39,36 @@ def create_store(path: str | Path) -> sqlite3.Connection:
 # --- writing -----------------------------------------------------------------
 
 
-def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+def geom_out(conn: Any, value: Any) -> shapely.Geometry | None:
+    """A stored geometry as shapely: a GeoPackage blob, or the WKB PostGIS hands over."""
+    if value is None:
+        return None
+    return shapely.from_wkb(value) if backend_of(conn) == "postgis" else gpkg.decode(value)
+
+
+def geom_in(conn: Any, geom: shapely.Geometry | None) -> bytes | None:
+    """A geometry as the backend stores it (bound through ``geom_placeholder``)."""
+    if geom is None:
+        return None
+    return shapely.to_wkb(geom, output_dimension=2) if backend_of(conn) == "postgis" else gpkg.encode(geom)
+
+
+def geom_placeholder(conn: Any) -> str:
+    return "ST_GeomFromWKB(?, 4326)" if backend_of(conn) == "postgis" else "?"
+
+
+def update_extent(conn: Any, table: str) -> None:
+    """The GeoPackage's recorded extent of ``table`` (PostGIS computes its own)."""
+    if backend_of(conn) == "gpkg":
+        gpkg.update_extent(conn, table)
+
+
+def _insert(conn: Any, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
     n = 0
     for row in rows:
         cols = list(row)
-        conn.execute(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [row[c] for c in cols],
-        )
+        marks = ", ".join(geom_placeholder(conn) if c == "geom" else "?" for c in cols)
+        conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", [row[c] for c in cols])
         n += 1
     return n
 
@@ -94,11 +86,11 @@ def add_units(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> in
             geom = out.get("geom")
             if geom is not None and geom.geom_type == "Polygon":
                 geom = shapely.MultiPolygon([geom])
-            out["geom"] = gpkg.encode(geom)
+            out["geom"] = geom_in(conn, geom)
             yield out
 
     n = _insert(conn, "units", prepared())
-    gpkg.update_extent(conn, "units")
+    update_extent(conn, "units")
     return n
 
 
@@ -107,7 +99,7 @@ def add_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, A
     if table not in schema.TABLES:
         raise ValueError(f"unknown table {table!r}")
     if table == "places":
-        rows = ({**r, "geom": gpkg.encode(r.get("geom"))} for r in rows)
+        rows = ({**r, "geom": geom_in(conn, r.get("geom"))} for r in rows)
     return _insert(conn, table, rows)
 
 
@@ -142,7 +134,7 @@ def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str,
             (level, vintage),
         ).fetchall()
         codes = [r["code"] for r in rows]
-        geoms = [gpkg.decode(r["geom"]) for r in rows]
+        geoms = [geom_out(conn, r["geom"]) for r in rows]
         tolerance = tolerances.get(level, 0.0005)
         simplified = shapely.coverage_simplify(geoms, tolerance)
         simplified = shapely.set_precision(simplified, 1e-5)
@@ -152,16 +144,18 @@ def refresh_screen_geometries(conn: sqlite3.Connection, tolerance_deg: dict[str,
             if geom.geom_type == "Polygon":
                 geom = shapely.MultiPolygon([geom])
             conn.execute(
-                "INSERT INTO unit_screen_geom (geom, code, vintage, tolerance_deg) VALUES (?,?,?,?)",
-                (gpkg.encode(geom), code, vintage, tolerance),
+                f"INSERT INTO unit_screen_geom (geom, code, vintage, tolerance_deg)"
+                f" VALUES ({geom_placeholder(conn)},?,?,?)",
+                (geom_in(conn, geom), code, vintage, tolerance),
             )
             n += 1
-    gpkg.update_extent(conn, "unit_screen_geom")
+    update_extent(conn, "unit_screen_geom")
     return n
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (key, value))
 
 
 # --- reading -----------------------------------------------------------------
@@ -176,7 +170,8 @@ class UnitKey:
 def counts_by_level(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Units per vintage and level, e.g. ``{"2025": {"commune": 113, ...}}``."""
     out: dict[str, dict[str, int]] = {}
-    for row in conn.execute("SELECT vintage, level, COUNT(*) AS n FROM units GROUP BY vintage, level"):
+    for row in conn.execute("SELECT vintage, level, COUNT(*) AS n FROM units GROUP BY vintage, level"
+                            " ORDER BY vintage, level"):
         out.setdefault(row["vintage"], {})[row["level"]] = row["n"]
     return out
 
@@ -199,7 +194,7 @@ def get_unit(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> dict
 def centroid_lon(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> float | None:
     """The longitude of a unit's centroid (None without a boundary): picks a province's TM-3 zone."""
     row = conn.execute("SELECT geom FROM units WHERE code=? AND vintage=?", (code, vintage)).fetchone()
-    geom = gpkg.decode(row["geom"]) if row and row["geom"] else None
+    geom = geom_out(conn, row["geom"]) if row and row["geom"] else None
     return float(geom.centroid.x) if geom is not None and not geom.is_empty else None
 
 
@@ -233,7 +228,7 @@ def units_frame(
         params.extend(parents)
     sql += " ORDER BY u.code"
     rows = [dict(r) for r in conn.execute(sql, params)]
-    geoms = [gpkg.decode(r.pop("geom")) for r in rows]
+    geoms = [geom_out(conn, r.pop("geom")) for r in rows]
     frame = pd.DataFrame(rows, columns=[
         "code", "vintage", "level", "unit_type", "name", "full_name", "name_en", "parent_code",
         "area_km2", "illustrative", "dataset_id", *(["tolerance_deg"] if screen else []),
@@ -276,19 +271,23 @@ def place_points(conn: sqlite3.Connection, types: Sequence[str], communes: Seque
     their document's titles; None when there are none."""
     if not types or not communes:
         return None
+    # The geometry of each group's first row (fid): SQLite would take it from a bare column beside
+    # MIN(fid), PostgreSQL needs it joined.
     rows = conn.execute(
-        f"SELECT MIN(p.fid) AS fid, p.geom, p.name_normalized, p.place_type, p.commune_code, MIN(p.role) AS role,"
-        f" MIN(p.quote) AS quote,"
-        f" MIN(p.source_doc) AS source_doc, MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
+        f"SELECT g.fid, p.geom, p.name_normalized, p.place_type, p.commune_code, g.role, g.quote, g.source_doc,"
+        f" g.source_title_vi, g.source_title_en, g.illustrative FROM (SELECT MIN(p.fid) AS fid,"
+        f" MIN(p.role) AS role, MIN(p.quote) AS quote, MIN(p.source_doc) AS source_doc,"
+        f" MIN(d.title_vi) AS source_title_vi, MIN(d.title_en) AS source_title_en,"
         f" MAX(p.illustrative) AS illustrative FROM places p LEFT JOIN documents d ON d.id = p.source_doc"
         f" WHERE p.geom IS NOT NULL AND p.place_type IN ({','.join('?' * len(types))})"
         f" AND p.commune_code IN ({','.join('?' * len(communes))})"
-        f" GROUP BY p.commune_code, p.name_normalized, p.place_type ORDER BY MIN(p.fid)",
+        f" GROUP BY p.commune_code, p.name_normalized, p.place_type) g JOIN places p ON p.fid = g.fid"
+        f" ORDER BY g.fid",
         [*types, *communes]).fetchall()
     if not rows:
         return None
     frame = pd.DataFrame([dict(r) for r in rows])
-    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=[gpkg.decode(b) for b in frame["geom"]],
+    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=[geom_out(conn, b) for b in frame["geom"]],
                             crs="EPSG:4326")
 
 
@@ -314,7 +313,7 @@ class StoreVersionError(RuntimeError):
 
 
 class StoreLocationError(RuntimeError):
-    """``WEBMAP_DB`` names something that is not a GeoPackage path (a database URL)."""
+    """``WEBMAP_DB`` names something that is neither a GeoPackage path nor a PostgreSQL URL."""
 
 
 def shown_location(path: str | Path) -> str:
@@ -330,18 +329,52 @@ def shown_location(path: str | Path) -> str:
 
 
 def _check_location(path: str | Path) -> None:
-    """A ``postgresql://…`` URL was taken for a file name: the server started on a new sample
-    copy in a folder called ``postgresql:``.  Say it is not understood, and change nothing."""
+    """A URL of another kind (``mysql://…``, ``http://…``) was once taken for a file name: the server
+    started on a new sample copy in a folder called ``mysql:``.  Say it is not understood, and change
+    nothing.  ``postgresql://`` is the PostGIS store."""
     text = str(path)
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(//|$)", text)
-    if not m or (len(m.group(1)) == 1 and m.group(2) != "//"):  # C:\ on Windows is a drive
+    if not m or (len(m.group(1)) == 1 and m.group(2) != "//") or is_url(text):  # C:\ on Windows is a drive
         return
     shown = shown_location(text)
     raise StoreLocationError(
-        f"WEBMAP_DB={shown}: đây là địa chỉ một máy chủ CSDL, không phải tệp GeoPackage. Bản này giữ dữ liệu trong "
-        "một tệp .gpkg (ví dụ WEBMAP_DB=instance/webmap.gpkg); kho PostGIS chưa được hỗ trợ. Không có gì được tạo. / "
-        f"WEBMAP_DB={shown} is a database server URL, not a GeoPackage file. This version keeps its data in a .gpkg "
-        "file (e.g. WEBMAP_DB=instance/webmap.gpkg); a PostGIS store is not supported yet. Nothing was created.")
+        f"WEBMAP_DB={shown}: không hiểu địa chỉ này. Dùng một tệp .gpkg (ví dụ WEBMAP_DB=instance/webmap.gpkg) hoặc "
+        "một CSDL PostGIS (WEBMAP_DB=postgresql://người_dùng@máy:5432/tên_csdl). Không có gì được tạo. / "
+        f"WEBMAP_DB={shown} is not understood. Use a .gpkg file (e.g. WEBMAP_DB=instance/webmap.gpkg) or a PostGIS "
+        "database (WEBMAP_DB=postgresql://user@host:5432/dbname). Nothing was created.")
+
+
+def data_version(location: str | Path) -> tuple[int, int]:
+    """What changes whenever the data does: (a time in ns, a number).  The GeoPackage file's identity,
+    -wal included (in WAL mode a commit lands in the -wal file and reaches the main file only at a
+    checkpoint); on PostGIS the counter the data tables' triggers bump in the writing transaction."""
+    import os
+
+    if is_url(location):
+        conn = connect(location, readonly=True)
+        try:
+            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_changed')"))
+        finally:
+            conn.close()
+        return int(float(rows.get("data_changed") or 0) * 1e9), int(rows.get("data_version") or 0)
+    path = str(location)
+    st = os.stat(path)
+    try:
+        wal = os.stat(path + "-wal")
+    except FileNotFoundError:
+        return st.st_mtime_ns, st.st_size
+    if wal.st_size == 0:  # opened, nothing written since the last checkpoint: the main file says it all
+        return st.st_mtime_ns, st.st_size
+    return max(st.st_mtime_ns, wal.st_mtime_ns), st.st_size * 1_000_003 + wal.st_size
+
+
+def reachable(url: str) -> str:
+    """``ok`` when the PostGIS store answers with this code's schema, else why not."""
+    try:
+        have = schema_version(url)
+    except Exception as exc:  # the reason is shown to the operator only (webmap.views.healthz)
+        return f"{type(exc).__name__}: {exc}"
+    return "ok" if have == schema.SCHEMA_VERSION else f"schema {have}, {schema.SCHEMA_VERSION} needed"
 
 
 def schema_version(path: str | Path) -> str | None:
@@ -432,7 +465,7 @@ def migrate(path: str | Path, sample: str | Path) -> Path | None:
     have = schema_version(path)
     if have == schema.SCHEMA_VERSION or have not in MIGRATIONS:
         return None
-    from geodata import backups
+    from geodata.store import backups
 
     def copy(out: Path) -> None:
         # Byte for byte when the file is all there is; through the backup API when commits
@@ -495,9 +528,16 @@ def ensure_store(path: str | Path, sample: str | Path, notes: list[str] | None =
     crash mid-copy cannot leave a half-written store behind.
     """
 
-    from geodata import integrity
+    from geodata.store import integrity
 
     _check_location(path)
+    if is_url(path):  # PostGIS: brought to this code's schema, never created from the sample unasked
+        from geodata.store import postgis
+
+        done = postgis.migrate(str(path))
+        if notes is not None:
+            notes.extend(f"PostGIS: {d}" for d in done)
+        return path  # type: ignore[return-value]
     path, sample = Path(path), Path(sample)
     if path.exists():
         recovered = integrity.open_store(path)

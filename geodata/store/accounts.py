@@ -1,8 +1,11 @@
-"""Users, their unit-scoped roles, and failed logins, in a SQLite file of their own.
+"""Users, their unit-scoped roles, sessions and failed logins: in a SQLite file of their own beside
+a GeoPackage store, in the PostGIS database's own tables when the store is there.
 
-Why not in the store: the store is the data a commune copies to a USB stick and opens in QGIS;
-password hashes have no place there, and a login (or a refused one) must not change the data
-file (every cached page is keyed to its version).  Passwords are hashed by Werkzeug's
+Why not in the GeoPackage: the store is the data a commune copies to a USB stick and opens in
+QGIS; password hashes have no place there, and a login (or a refused one) must not change the data
+file (every cached page is keyed to its version).  On PostGIS the account tables sit beside the
+data tables but outside the data version (no trigger bumps it) and outside ``store copy``, so
+every app server sharing the database knows the same users and sessions.  Passwords are hashed by Werkzeug's
 ``generate_password_hash`` (scrypt, salted); Werkzeug is already what Flask stands on.
 
 Roles follow DHIS2's org-unit scoping: a role is given on one unit and holds for everything
@@ -21,8 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from geodata.store.connection import connect as connect_store
+from geodata.store.connection import is_url
 
 COUNTRY = "VN"
 ROLES: dict[str, frozenset[str]] = {
@@ -89,7 +96,15 @@ def _now() -> dt.datetime:
 
 
 @contextmanager
-def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
+def connect(path: str | Path) -> Iterator[Any]:
+    if is_url(path):  # the PostGIS store's own account tables (geodata.store.postgis.SERVER_DDL)
+        conn = connect_store(str(path))
+        try:
+            yield conn
+            conn.commit()
+        finally:
+            conn.close()
+        return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30)
@@ -123,7 +138,7 @@ def add(path: str | Path, name: str, password: str, full_name: str | None = None
     _check_password(password)
     stamp = _now().isoformat(timespec="seconds")
     with connect(path) as conn:
-        if conn.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone():
+        if conn.execute("SELECT 1 FROM users WHERE lower(name)=lower(?)", (name,)).fetchone():
             raise AccountError(f"đã có tài khoản '{name}'", f"there is already a user '{name}'")
         cur = conn.execute("INSERT INTO users (name, full_name, password_hash, active, created_at, password_changed_at)"
                            " VALUES (?,?,?,?,?,?)",
@@ -152,7 +167,7 @@ def revoke(path: str | Path, name: str, role: str, unit_code: str) -> int:
 
 
 def _id(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("SELECT id FROM users WHERE name=?", (name,)).fetchone()
+    row = conn.execute("SELECT id FROM users WHERE lower(name)=lower(?)", (name,)).fetchone()
     if row is None:
         raise AccountError(f"không có tài khoản '{name}'", f"no user '{name}'")
     return int(row["id"])
@@ -199,9 +214,13 @@ def start_session(path: str | Path, user_id: int, lifetime: dt.timedelta) -> str
     return token
 
 
+def _exists(path: str | Path) -> bool:
+    return is_url(path) or Path(path).exists()
+
+
 def session_user(path: str | Path, token: str | None) -> User | None:
     """The active user whose unexpired session ``token`` is, else None."""
-    if not token or not isinstance(token, str) or len(token) > 100 or not Path(path).exists():
+    if not token or not isinstance(token, str) or len(token) > 100 or not _exists(path):
         return None
     with connect(path) as conn:
         row = conn.execute("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.token_sha256=?"
@@ -211,7 +230,7 @@ def session_user(path: str | Path, token: str | None) -> User | None:
 
 
 def end_session(path: str | Path, token: str | None) -> None:
-    if token and isinstance(token, str) and Path(path).exists():
+    if token and isinstance(token, str) and _exists(path):
         with connect(path) as conn:
             conn.execute("DELETE FROM sessions WHERE token_sha256=?", (_digest(token),))
 
@@ -227,7 +246,7 @@ def listing(path: str | Path) -> list[User]:
 
 
 def count(path: str | Path) -> int:
-    if not Path(path).exists():
+    if not _exists(path):
         return 0
     with connect(path) as conn:
         return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
@@ -240,7 +259,7 @@ def _user(conn: sqlite3.Connection, row: sqlite3.Row) -> User:
 
 
 def get(path: str | Path, user_id: int) -> User | None:
-    if not Path(path).exists():
+    if not _exists(path):
         return None
     with connect(path) as conn:
         row = conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
@@ -268,7 +287,7 @@ def authenticate(path: str | Path, name: str, password: str, address: str) -> Us
             if len(rows) >= most:
                 first = dt.datetime.fromisoformat(rows[-most]["at"])
                 raise Throttled(max(1, int((first + WINDOW - _now()).total_seconds())))
-        row = conn.execute("SELECT * FROM users WHERE name=?", ((name or "").strip(),)).fetchone()
+        row = conn.execute("SELECT * FROM users WHERE lower(name)=lower(?)", ((name or "").strip(),)).fetchone()
         # A hash is checked even for an unknown name, so timing does not tell which names exist.
         ok = check_password_hash(row["password_hash"] if row else _DUMMY, password or "")
         if row is None or not ok or not row["active"]:
