@@ -69,10 +69,7 @@ def from_children(
     """
     entry = store.indicator(conn, catalogue.base_code(indicator)) or {}
     method, weight = entry.get("aggregation_method", "none"), entry.get("weight_indicator")
-    children = [dict(r) for r in conn.execute(
-        "SELECT code, vintage, full_name, area_km2 FROM units WHERE parent_code=? AND parent_vintage=? ORDER BY code",
-        (unit["code"], unit["vintage"]),
-    )]
+    children = store.units.children(conn, unit["code"], vintage=unit["vintage"])
     reported = []
     for child in children:
         o = value_at(conn, child["code"], child["vintage"], indicator, period)

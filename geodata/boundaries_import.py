@@ -514,10 +514,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
     # A code the store already gives a unit of another level (a village file naming 03390, Bình Lư's
     # commune code) is refused here: the database's unique key would otherwise refuse it mid-write.
     if seen:
-        marks = ",".join("?" * len(seen))
-        for code, level in conn.execute(
-                f"SELECT code, level FROM units WHERE vintage=? AND level<>? AND code IN ({marks})",
-                [opts.vintage, opts.level, *seen]).fetchall():
+        for code, level in store.units.of_other_level(conn, sorted(seen), vintage=opts.vintage, level=opts.level):
             problems.append(problem(
                 f"mã {code} đã là mã của một đơn vị cấp {level} ({opts.vintage}); mỗi mã chỉ cho một đơn vị",
                 f"code {code} already belongs to a {level} unit ({opts.vintage}); a code names one unit",
@@ -565,8 +562,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
         plan.append((row_no, code, name, parent, target, rule, geoms[i]))
     if opts.level != "province":  # a new unit's parent must be in the store (import the provinces first)
         parent_level = {"commune": "province", "village": "commune"}[opts.level]
-        known = {r[0] for r in conn.execute("SELECT code FROM units WHERE level=? AND vintage=?",
-                                            (parent_level, opts.vintage))}
+        known = store.units.codes(conn, vintage=opts.vintage, level=parent_level)
         for row_no, _code, _name, parent, target, _rule, _geom in plan:
             if target is None and parent and parent not in known:
                 problems.append(problem(
@@ -614,10 +610,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
         for row_no, code, name, parent, target, rule, geom in plan:
             if target is not None:
                 journal.record_unit_change(conn, import_id, target, opts.vintage, "update")
-                conn.execute(
-                    "UPDATE units SET geom=? WHERE code=? AND vintage=?",
-                    (store.gpkg.encode(geom), target, opts.vintage),
-                )
+                store.units.set_boundary(conn, target, opts.vintage, geom)
                 counts["updated"] += 1
                 report.append(
                     {"row": row_no, "code": code, "name": name, "matched": target, "rule": rule, "action": "updated"}
@@ -644,8 +637,7 @@ def import_boundaries(conn: sqlite3.Connection, path: Path, opts: Options) -> Re
             )
         store.add_units(conn, new_units)  # one insert and one extent update for the whole file
         if any(u["illustrative"] for u in new_units):  # made-up units say so in the attribution too
-            conn.execute("UPDATE datasets SET illustrative=1, attribution=attribution || ' (minh hoạ)',"
-                         " attribution_en=attribution_en || ' (illustrative)' WHERE id=?", (dataset,))
+            store.figures.mark_dataset_illustrative(conn, dataset)
         store.refresh_screen_geometries(conn, groups={(opts.level, opts.vintage)})
         journal.finish(conn, import_id, counts, report + [{"warning": w} for w in warnings])
     return Result(import_id, counts, report, warnings)
@@ -687,8 +679,7 @@ def _overlaps(plan: list[tuple]) -> list[dict[str, Any]]:
 def _outside_share(conn: sqlite3.Connection, plan: list[tuple], opts: Options) -> list[tuple[int, float, str]]:
     """(row, share outside, commune) of each village that is over 1 % outside its commune."""
     communes = store.units_frame(conn, level="commune", vintage=opts.vintage).set_index("code")
-    parents = {r[0]: r[1] for r in conn.execute(
-        "SELECT code, parent_code FROM units WHERE level='village' AND vintage=?", (opts.vintage,))}
+    parents = store.units.parent_of_each(conn, vintage=opts.vintage, level="village")
     out = []
     for row_no, _code, _name, parent, target, _rule, geom in plan:
         parent = parent or parents.get(target)

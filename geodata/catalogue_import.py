@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata import vocabulary
+from geodata import store, vocabulary
 from geodata.store import journal
 
 HEADER_ALIASES = {
@@ -133,8 +133,8 @@ def _aliases(text: str | None) -> list[str]:
 
 def _alias_problems(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[Problem]:
     """An alias may name one indicator only: a heading must never land on two."""
-    taken = {r[0]: r[1] for r in conn.execute("SELECT alias_key, indicator_code FROM indicator_aliases")}
-    taken |= {vocabulary.key(r[1]): r[0] for r in conn.execute("SELECT code, name_vi FROM indicators")}
+    taken = store.figures.alias_keys(conn)
+    taken |= {vocabulary.key(name): code for code, name in store.figures.vietnamese_names(conn)}
     problems = []
     for r in rows:
         for alias in _aliases(r.get("aliases")):
@@ -151,19 +151,13 @@ def import_catalogue(conn: sqlite3.Connection, path: Path, sheet: str | None = N
     problems += _alias_problems(conn, rows)
     if problems:
         raise ImportRefused(str(path), problems)
-    existing = {r[0] for r in conn.execute("SELECT code FROM indicators")}
+    existing = set(store.figures.themes_of(conn))
     with journal.transaction(conn, path):
         for r in rows:
             aliases = _aliases(r.pop("aliases", None))
             r.pop("_row", None)
-            cols = list(r)
-            conn.execute(
-                f"INSERT INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-                f" ON CONFLICT(code) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in cols if c != 'code')}",
-                [r[c] for c in cols],
-            )
+            store.figures.put_indicator(conn, r)
             for alias in aliases:
-                conn.execute("INSERT OR REPLACE INTO indicator_aliases (alias_key, alias, indicator_code, dataset_id)"
-                             " VALUES (?,?,?,NULL)", (vocabulary.key(alias), alias, r["code"]))
+                store.figures.put_alias(conn, vocabulary.key(alias), alias, r["code"])
     added = sum(r["code"] not in existing for r in rows)
     return {"added": added, "updated": len(rows) - added}

@@ -108,7 +108,7 @@ def import_codes(conn: sqlite3.Connection, path: Path, vintage: str) -> Result:
             "parent_vintage": vintage, "area_km2": area, "_row": r["_row"]}
     if problems:
         raise ImportRefused(str(path), problems)
-    have = {(r[0], r[1]) for r in conn.execute("SELECT level, code FROM units WHERE vintage=?", (vintage,))}
+    have = store.units.level_code_pairs(conn, vintage)
     new = [u for k, u in units.items() if k not in have]
     with journal.transaction(conn, path):
         import_id, dataset = journal.open_import(conn, "codes", path, {"vintage": vintage}, "Danh mục đơn vị",
@@ -127,8 +127,8 @@ def import_codes(conn: sqlite3.Connection, path: Path, vintage: str) -> Result:
 def import_crosswalk(conn: sqlite3.Connection, path: Path) -> Result:
     """Old (pre-2025) → new (2025) commune pairs; both ends must be in the store."""
     rows = _read(path, ("old_code", "new_code"))
-    old = {r[0] for r in conn.execute("SELECT code FROM units WHERE vintage='pre2025' AND level='commune'")}
-    new = {r[0] for r in conn.execute("SELECT code FROM units WHERE vintage='2025' AND level='commune'")}
+    old = store.units.codes(conn, vintage="pre2025", level="commune")
+    new = store.units.codes(conn, vintage="2025", level="commune")
     problems = []
     for r in rows:
         if r["old_code"] not in old:
@@ -143,16 +143,14 @@ def import_crosswalk(conn: sqlite3.Connection, path: Path) -> Result:
                 row=r["_row"], field="new_code"))
     if problems:
         raise ImportRefused(str(path), problems)
-    have = {(r[0], r[1]) for r in conn.execute("SELECT old_code, new_code FROM crosswalk")}
+    have = store.units.has_pair(conn)
     pairs = {(r["old_code"], r["new_code"]): r for r in rows}
     added = [(o, n, r) for (o, n), r in pairs.items() if (o, n) not in have]
     with journal.transaction(conn, path):
         import_id, dataset = journal.open_import(conn, "crosswalk", path, {}, "Bảng chuyển đổi", "Crosswalk")
         for o, n, r in added:
-            conn.execute("INSERT INTO crosswalk (old_code, old_vintage, new_code, new_vintage, split, is_default,"
-                         " dataset_id) VALUES (?,?,?,?,?,?,?)",
-                         (o, "pre2025", n, "2025", int(r.get("split", "").lower() in ("yes", "1", "có", "true")),
-                          {"yes": 1, "no": 0, "1": 1, "0": 0}.get(r.get("is_default", "").lower()), dataset))
+            store.units.add_pair(conn, o, n, int(r.get("split", "").lower() in ("yes", "1", "có", "true")),
+                                 {"yes": 1, "no": 0, "1": 1, "0": 0}.get(r.get("is_default", "").lower()), dataset)
             journal.record_key_insert(conn, import_id, "crosswalk", [o, n])
         counts = {"inserted": len(added), "existing": len(pairs) - len(added)}
         journal.finish(conn, import_id, counts, [])

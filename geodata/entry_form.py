@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from geodata import periods
+from geodata import periods, store
 from geodata.catalogue import CHANGE_UNITS
 from geodata.store import workflow
 
@@ -18,9 +18,7 @@ from geodata.store import workflow
 def indicators_of(conn: sqlite3.Connection, theme: str) -> list[dict[str, Any]]:
     """The catalogue's indicators of a theme that take a level figure (not growth rates or
     components), in the order the reports list them (their codes' order in the catalogue)."""
-    rows = [dict(r) for r in conn.execute(
-        "SELECT code, name_vi, name_en, measure_unit, aggregation_method FROM indicators WHERE theme=?"
-        " AND instr(code, '__') = 0 ORDER BY rowid", (theme,))]
+    rows = store.figures.theme_indicators(conn, theme)
     return [r for r in rows if (r["measure_unit"] or "") not in CHANGE_UNITS]
 
 
@@ -32,9 +30,7 @@ def _order(p: periods.Period) -> tuple[int, float]:
 def _latest_before(conn: sqlite3.Connection, code: str, indicator: str, period: periods.Period
                    ) -> dict[str, Any] | None:
     best = None
-    for r in conn.execute("SELECT period, value FROM main.observations WHERE unit_code=? AND unit_vintage='2025'"
-                          " AND indicator_code=? AND kind IN ('actual', 'baseline') AND scope='unit'"
-                          " AND value IS NOT NULL AND period IS NOT NULL", (code, indicator)):
+    for r in ({"period": p, "value": v} for p, v in store.figures.approved_series(conn, code, indicator)):
         try:
             p = periods.parse(r["period"])
         except ValueError:
@@ -49,15 +45,14 @@ def _latest_before(conn: sqlite3.Connection, code: str, indicator: str, period: 
 def _year_figure(conn: sqlite3.Connection, code: str, indicator: str, kind: str, year: int) -> dict[str, Any] | None:
     """The plan or target that applies to ``year``: its own, else the nearest range or later deadline."""
     found = []
-    for r in conn.execute("SELECT period, value, measure_unit FROM main.observations WHERE unit_code=?"
-                          " AND unit_vintage='2025' AND indicator_code=? AND kind=? AND scope='unit'"
-                          " AND value IS NOT NULL", (code, indicator, kind)):
+    for period, value, unit in store.figures.approved_of_kind(conn, code, indicator, kind):
         try:
-            p = periods.parse(r["period"])
+            p = periods.parse(period)
         except ValueError:
             continue
         if p is not None and not p.is_partial and p.end >= year:
-            found.append((0 if p.covers(year) and not p.is_range else 1, p.end, dict(r)))
+            found.append((0 if p.covers(year) and not p.is_range else 1, p.end,
+                          {"period": period, "value": value, "measure_unit": unit}))
     return min(found, key=lambda f: f[:2])[2] if found else None
 
 

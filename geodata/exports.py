@@ -64,15 +64,7 @@ class Export:
 
 def _descendants(conn: sqlite3.Connection, code: str, vintage: str, level: str) -> list[str]:
     """Codes of ``level`` units below ``code`` (any depth)."""
-    frontier, found = [code], []
-    while frontier:
-        rows = conn.execute(
-            f"SELECT code, level FROM units WHERE vintage=? AND parent_code IN ({','.join('?' * len(frontier))})",
-            [vintage, *frontier],
-        ).fetchall()
-        frontier = [r["code"] for r in rows if r["level"] != level]
-        found += [r["code"] for r in rows if r["level"] == level]
-    return found
+    return store.units.descendants_of_level(conn, code, level, vintage)
 
 
 def units_layer(
@@ -145,23 +137,11 @@ def _coverage(scope: str | None, lang: str) -> str:
 
 
 def crosswalk_layer(conn: sqlite3.Connection) -> pd.DataFrame:
-    rows = conn.execute(
-        """SELECT c.old_code, c.old_vintage, o.full_name AS old_name, d.full_name AS old_district,
-                  c.new_code, c.new_vintage, n.full_name AS new_name, c.split
-           FROM crosswalk c
-           JOIN units o ON o.code = c.old_code AND o.vintage = c.old_vintage
-           LEFT JOIN units d ON d.code = o.parent_code AND d.vintage = o.parent_vintage
-           JOIN units n ON n.code = c.new_code AND n.vintage = c.new_vintage
-           ORDER BY c.new_code, c.old_code"""
-    ).fetchall()
-    return pd.DataFrame([dict(r) for r in rows])
+    return pd.DataFrame(store.units.crosswalk_table(conn))
 
 
 def places_layer(conn: sqlite3.Connection) -> pd.DataFrame:
-    rows = conn.execute(
-        "SELECT name_as_written, name_normalized, place_type, commune_code, commune_vintage, village_code,"
-        " role, source_doc, quote, illustrative FROM places ORDER BY commune_code, name_normalized").fetchall()
-    return pd.DataFrame([dict(r) for r in rows])
+    return pd.DataFrame(store.units.places_table(conn))
 
 
 # --- writers ------------------------------------------------------------------

@@ -251,7 +251,7 @@ def read_rows(conn: sqlite3.Connection, path: Path, opts: Options) -> Sheet:
     for written, p in heading_problems.items():  # named on every row (long) or on the header row (wide)
         at = sorted({r["row"] for r in raw if r["indicator"] == written}) if lay.long else [lay.first_data_row]
         problems += [{**p, "row": n} for n in at]
-    units_of = {row[0]: row[1] for row in conn.execute("SELECT code, measure_unit FROM indicators")}
+    units_of = store.figures.measure_units_of(conn)
     rows = []
     for r in raw:
         m = matched.get(r["indicator"])
@@ -478,13 +478,10 @@ def _planned(conn: sqlite3.Connection, rows: list[dict[str, Any]], converted: li
                 found = store.get_unit(conn, code, vintage)
                 names[(code, vintage)] = found["full_name"] if found else code
             name = names[(code, vintage)]
-        old = conn.execute(
-            "SELECT value FROM observations WHERE unit_code=? AND unit_vintage=? AND indicator_code=? AND period IS ?"
-            " AND kind=? AND scope='unit' ORDER BY id DESC LIMIT 1",
-            (code, vintage, indicator, period, kind)).fetchone()
+        old = store.figures.newest_value(conn, code, vintage, indicator, period, kind)
         out.append({"row": row, "code": code, "vintage": vintage, "name": name, "indicator": indicator,
                     "period": period, "kind": kind, "value": value, "measure_unit": unit,
-                    "old_value": old[0] if old else None, "partial": missing, "suggested": suggested})
+                    "old_value": old, "partial": missing, "suggested": suggested})
     return out
 
 
@@ -514,14 +511,12 @@ def _insert(
                                    scope=scope, import_id=import_id)
         journal.record_insert(conn, import_id, "entries", entry)
         return entry
-    cur = conn.execute(
-        "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value, measure_unit, scope,"
-        " source_doc, source_row, note, illustrative, dataset_id, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (code, vintage, indicator, period, kind, value, measure_unit, scope, path.name, rows[0], note, 0, dataset,
-         label),
-    )
-    journal.record_insert(conn, import_id, "observations", int(cur.lastrowid))
-    return int(cur.lastrowid)
+    obs_id = store.figures.add_figure(
+        conn, unit_code=code, unit_vintage=vintage, indicator_code=indicator, period=period, kind=kind, value=value,
+        measure_unit=measure_unit, scope=scope, source_doc=path.name, source_row=rows[0], note=note, illustrative=0,
+        dataset_id=dataset, label=label)
+    journal.record_insert(conn, import_id, "observations", obs_id)
+    return obs_id
 
 
 def _convert_pre2025(
@@ -535,12 +530,10 @@ def _convert_pre2025(
     was split between several 2025 units cannot be allocated and counts as missing."""
     new_of: dict[str, list[str]] = defaultdict(list)
     olds_of: dict[str, set[str]] = defaultdict(set)
-    for r in conn.execute("SELECT old_code, new_code FROM crosswalk WHERE old_vintage='pre2025'"
-                          " AND new_vintage='2025' ORDER BY old_code, new_code"):
-        new_of[r["old_code"]].append(r["new_code"])
-        olds_of[r["new_code"]].add(r["old_code"])
-    old_names = {r["code"]: r["full_name"] for r in conn.execute(
-        "SELECT code, full_name FROM units WHERE vintage='pre2025' AND level='commune'")}
+    for old_code, new_code in store.units.crosswalk_pairs(conn):
+        new_of[old_code].append(new_code)
+        olds_of[new_code].add(old_code)
+    old_names = store.units.names(conn, vintage="pre2025", level="commune")
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         m = r["match"]

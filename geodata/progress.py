@@ -427,13 +427,8 @@ def evaluate_many(
     entry = store.indicator(conn, indicator)
     if entry is None:
         raise UnknownCode(f"indicator {indicator} not in the catalogue")
-    marks = ",".join("?" * len(codes))
-    with_rows = {r[0] for r in conn.execute(
-        f"SELECT DISTINCT unit_code FROM observations WHERE unit_vintage=? AND indicator_code=?"
-        f" AND unit_code IN ({marks})", [vintage, indicator, *codes])} if codes else set()
-    parents = {r[0] for r in conn.execute(
-        f"SELECT DISTINCT parent_code FROM units WHERE vintage=? AND parent_code IN ({marks})",
-        [vintage, *codes])} if codes else set()
+    with_rows = store.figures.units_with_figures(conn, codes, indicator, vintage)
+    parents = store.units.with_children(conn, codes, vintage)
     out: dict[str, dict[str, Any]] = {}
     for code in codes:
         if code in with_rows or code in parents:

@@ -33,7 +33,7 @@ from rasterio.warp import transform_bounds
 
 from geodata import imports, store
 from geodata.imports import ImportRefused
-from geodata.store import journal
+from geodata.store import integrity, journal, server
 
 KINDS = ("landcover", "forest", "dem", "population")
 KIND_WORDS = {"landcover": "lớp phủ", "forest": "rừng", "dem": "độ cao", "population": "dân số theo lưới"}
@@ -242,8 +242,12 @@ def raster_folder_of(db: Path) -> Path:
     return db.with_name(db.name + ".rasters")
 
 
-def raster_folder(conn: sqlite3.Connection) -> Path:
-    return raster_folder_of(Path(conn.execute("PRAGMA database_list").fetchone()[2]))
+def raster_folder(conn: Any) -> Path:
+    """Where this server keeps the COGs: beside a GeoPackage store; for PostGIS a local copy of
+    the database's ``files`` (``store.server``), so every server draws the same overlay."""
+    if store.backend_of(conn) == "gpkg":
+        return raster_folder_of(integrity.location(conn))
+    return server.local_folder(conn.location, "rasters")
 
 
 def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str | None = None) -> RasterResult:
@@ -315,26 +319,26 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
     options = {"kind": opts.kind, "period": opts.period, "classes": list(opts.classes), "crs": crs.to_string(),
                "cog": cog.name, "nodata": nodata, "illustrative": opts.illustrative}
     try:
+        if store.backend_of(conn) != "gpkg":  # every server must find the COG before the import is seen
+            server.put_file(conn.location, cog.name, tmp)
         with journal.transaction(conn, path):
             import_id, dataset = journal.open_import(conn, "raster", path, options, "Số liệu tính từ ảnh",
                                                      "Figures computed from the raster", user)
-            conn.execute("UPDATE datasets SET illustrative=?, licence=COALESCE(?, licence), title=?, note=? WHERE id=?",
-                         (int(opts.illustrative), opts.licence,
-                          f"Ảnh {KIND_WORDS[opts.kind]} {path.name} ({opts.period})",
-                          json.dumps(options, ensure_ascii=False), dataset))
+            store.figures.describe_dataset(conn, dataset, illustrative=opts.illustrative, licence=opts.licence,
+                                           title=f"Ảnh {KIND_WORDS[opts.kind]} {path.name} ({opts.period})",
+                                           note=json.dumps(options, ensure_ascii=False))
             _ensure_indicators(conn)
             for code_, figures in result.figures.items():
                 share = shares[code_]
                 scope = "unit" if share >= PARTIAL_BELOW else f"partial:raster {share * 100:.0f}%"
                 for code, value in figures.items():
-                    cur = conn.execute(
-                        "INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
-                        " measure_unit, scope, source_doc, source_section, note, illustrative, dataset_id, label)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (code_, "2025", code, opts.period, "actual", value, _unit_of(code), scope, path.name,
-                         f"ảnh {KIND_WORDS[opts.kind]}", f"Tính từ ảnh {path.name}, kỳ {opts.period}; ảnh phủ "
-                         f"{share * 100:.1f} % diện tích đơn vị", int(opts.illustrative), dataset, None))
-                    journal.record_insert(conn, import_id, "observations", int(cur.lastrowid))
+                    obs_id = store.figures.add_figure(
+                        conn, unit_code=code_, unit_vintage="2025", indicator_code=code, period=opts.period,
+                        kind="actual", value=value, measure_unit=_unit_of(code), scope=scope, source_doc=path.name,
+                        source_section=f"ảnh {KIND_WORDS[opts.kind]}", note=f"Tính từ ảnh {path.name}, kỳ "
+                        f"{opts.period}; ảnh phủ {share * 100:.1f} % diện tích đơn vị",
+                        illustrative=int(opts.illustrative), dataset_id=dataset, label=None)
+                    journal.record_insert(conn, import_id, "observations", obs_id)
             journal.finish(conn, import_id, result.counts, warnings)
             result.import_id = import_id
     except BaseException:
@@ -346,10 +350,8 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
 
 def _ensure_indicators(conn: sqlite3.Connection) -> None:
     """A store built before these indicators existed gets them (catalogue rows stay after an undo)."""
-    cols = list(RASTER_INDICATORS[0])
     for entry in RASTER_INDICATORS:
-        conn.execute(f"INSERT OR IGNORE INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [entry[c] for c in cols])
+        store.figures.add_indicator_if_missing(conn, entry)
 
 
 def _unit_of(code: str) -> str:
@@ -390,11 +392,10 @@ def listing(conn: sqlite3.Connection) -> list[StoredRaster]:
     """The rasters imported and not undone whose COG is still beside the store."""
     folder = raster_folder(conn)
     out = []
-    for r in conn.execute("SELECT id, file_name, options FROM imports WHERE kind='raster' AND status='applied'"
-                          " ORDER BY id"):
+    for r in journal.applied(conn, "raster"):
         opts = json.loads(r["options"] or "{}")
         cog = folder / str(opts.get("cog", ""))
-        if opts.get("cog") and cog.is_file():
+        if opts.get("cog") and (cog.is_file() or server.fetch_file(conn.location, str(opts["cog"]), cog)):
             out.append(StoredRaster(int(r["id"]), r["file_name"], opts.get("kind", ""), str(opts.get("period", "")),
                                     tuple(opts.get("classes") or ()), bool(opts.get("illustrative")), cog))
     return out

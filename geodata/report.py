@@ -191,13 +191,8 @@ def _within(sub: periods.Period, period: periods.Period) -> bool:
 def report_periods(conn: sqlite3.Connection, code: str) -> list[str]:
     """The periods a draft can be made for: those of the unit's (or its children's) figures and of
     its yearly plans, a quarter standing for its half-year; latest first."""
-    rows = conn.execute(
-        "SELECT DISTINCT o.period FROM observations o JOIN units u ON u.code=o.unit_code AND u.vintage=o.unit_vintage"
-        " WHERE o.unit_vintage='2025' AND (u.code=? OR u.parent_code=?) AND o.value IS NOT NULL"
-        " AND o.period IS NOT NULL AND (o.kind IN ('actual','baseline') OR (o.kind='plan' AND u.code=?))",
-        (code, code, code)).fetchall()
     found = set()
-    for (text,) in rows:
+    for text in store.figures.report_periods(conn, code):
         try:
             p = periods.parse(text)
         except ValueError:
@@ -484,11 +479,8 @@ def _aggregated_figure(code: str, ctx: _Context) -> Figure | None:
     n, total = agg.get("children_reporting"), agg.get("children_total")
     child = t["child_words"].get(ctx.unit["level"], "")
     value = _with_unit(actual["value"], unit, ctx.lang)
-    reporting = [r for r in ctx.conn.execute(
-        "SELECT DISTINCT u.full_name FROM observations o JOIN units u ON u.code=o.unit_code AND u.vintage='2025'"
-        " WHERE u.parent_code=? AND o.indicator_code=? AND o.period=? AND o.kind='actual' AND o.value IS NOT NULL"
-        " ORDER BY u.full_name", (ctx.unit["code"], code, ctx.period))]
-    names = ", ".join(r[0] for r in reporting[:8]) + (" …" if len(reporting) > 8 else "")
+    reporting = store.figures.children_reporting(ctx.conn, ctx.unit["code"], code, ctx.period)
+    names = ", ".join(reporting[:8]) + (" …" if len(reporting) > 8 else "")
     index = _cite(ctx.sources, t["aggregated_source"].format(n=n, total=total, child=child, names=names))
     if n == total:
         sentence = t["level"].format(label=label, value=value) + t["aggregated_all"].format(n=n, total=total,
@@ -516,8 +508,7 @@ def _ranking(ctx: _Context, indicator: str) -> Ranking | None:
     if entry is None:
         return None
     lang = ctx.lang
-    children = [dict(r) for r in ctx.conn.execute(
-        "SELECT code, full_name FROM units WHERE parent_code=? AND vintage='2025' ORDER BY code", (ctx.unit["code"],))]
+    children = store.units.children(ctx.conn, ctx.unit["code"])
     rows = []
     for child in children:
         e = progress.evaluate(ctx.conn, child["code"], indicator, ctx.period)
@@ -673,10 +664,7 @@ def _map_choice(conn: sqlite3.Connection, unit: dict[str, Any], figures: list[Fi
     real = [f for f in figures if f.kind in ("actual", "baseline") and not f.illustrative and f.value is not None
             and f.code in (*DEFAULT_RANKED, "population")]
     real += [f for f in figures if f.kind in ("actual", "baseline") and not f.illustrative and f not in real]
-    below = {r[0] for r in conn.execute(
-        "SELECT DISTINCT o.indicator_code FROM observations o JOIN units u ON u.code=o.unit_code"
-        " AND u.vintage=o.unit_vintage WHERE u.parent_code=? AND o.illustrative=0 AND o.value IS NOT NULL",
-        (unit["code"],))}
+    below = store.figures.real_indicators_below(conn, unit["code"])
     for f in real:
         if f.code in below:
             return {"unit": unit["code"], "indicator": f.code, "period": f.period, "illustrative": False}
@@ -717,7 +705,7 @@ def build(conn: sqlite3.Connection, unit_code: str, period: str, lang: str = "vi
         province = store.get_unit(conn, province["parent_code"]) or province
         if province["level"] == "province":
             break
-    entries = {r["code"]: dict(r) for r in conn.execute("SELECT * FROM indicators")}
+    entries = store.figures.catalogue_by_code(conn)
     ctx = _Context(conn, unit, period, p, lang, entries)
     rows = store.observations(conn, unit_codes=[unit_code])
     body_rows = _body_rows(rows, ctx)

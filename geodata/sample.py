@@ -440,9 +440,9 @@ def build(shared: Path, out: Path) -> dict[str, int]:
             kind=kind, period="2025", classes=sample_rasters.FOREST_CLASSES if kind == "landcover" else (),
             licence=sample_rasters.LICENCE, illustrative=True), user="mẫu")
         with store.transaction(conn):
-            sample_rasters.rename_dataset(conn, f"import-{result.import_id}", f"illustrative-raster-{kind}")
+            store.figures.rename_dataset(conn, f"import-{result.import_id}", f"illustrative-raster-{kind}")
     counts = {t: store.table_count(conn, t) for t in ("units", "observations", "crosswalk", "places", "indicators")}
-    conn.execute("VACUUM")
+    store.vacuum(conn)
     conn.close()
     kept = rasters.raster_folder_of(out)
     shutil.rmtree(kept, ignore_errors=True)

@@ -11,7 +11,6 @@ name and every print figure that draws them "minh hoạ".
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import rasterio
@@ -77,11 +76,3 @@ def write_all(folder: Path) -> dict[str, Path]:
     return {"landcover": _write(folder / "lop_phu_minh_hoa_2025.tif", landcover(), 0),
             "dem": _write(folder / "do_cao_minh_hoa.tif", elevation(), -32768)}
 
-
-def rename_dataset(conn: Any, old: str, new: str) -> None:
-    """The import's dataset under the sample's own name (its figures follow)."""
-    conn.execute("INSERT INTO datasets (id, title, publisher, licence, attribution, source, snapshot, note,"
-                 " illustrative, attribution_en) SELECT ?, title, publisher, licence, attribution, source, snapshot,"
-                 " note, illustrative, attribution_en FROM datasets WHERE id=?", (new, old))
-    conn.execute("UPDATE observations SET dataset_id=? WHERE dataset_id=?", (new, old))
-    conn.execute("DELETE FROM datasets WHERE id=?", (old,))

@@ -11,7 +11,7 @@ import difflib
 import sqlite3
 from typing import Any
 
-from geodata import names
+from geodata import names, store
 
 RULES = ("exact", "compact", "accentless", "fuzzy")
 
@@ -20,11 +20,8 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 10) -> list[dic
     q = (query or "").strip()
     if not q:
         return []
-    rows = [dict(r) for r in conn.execute(
-        "SELECT code, vintage, level, full_name, name, parent_code, illustrative FROM units"
-        " WHERE level IN ('province', 'commune', 'village')")]
-    successor = {r["old_code"]: r["new_code"] for r in conn.execute(
-        "SELECT old_code, new_code FROM crosswalk WHERE new_vintage='2025'")}
+    rows = store.units.listing(conn, levels=("province", "commune", "village"))
+    successor = store.units.successors(conn)
     current = {r["code"]: r for r in rows if r["vintage"] == "2025"}
     keys = (names.key(q), names.compact(q), names.loose(q))
     found: dict[str, dict[str, Any]] = {}

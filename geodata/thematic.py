@@ -54,31 +54,18 @@ def indicator_layer(
 
 def periods(conn: sqlite3.Connection, indicator: str) -> list[str]:
     """Periods that have a unit-wide actual or baseline of ``indicator``."""
-    rows = conn.execute(
-        "SELECT DISTINCT period FROM observations WHERE indicator_code=? AND period IS NOT NULL"
-        " AND scope='unit' AND kind IN ('actual','baseline') ORDER BY period",
-        (indicator,),
-    )
-    return [r[0] for r in rows]
+    return store.figures.actual_periods(conn, indicator)
 
 
 def unit_periods(conn: sqlite3.Connection, indicator: str, code: str, vintage: str = "2025") -> list[str]:
     """Periods in which ``code`` itself has a unit-wide figure of ``indicator``, latest first:
     what the unit's own theme map opens on when its children have none."""
-    rows = conn.execute(
-        "SELECT DISTINCT period FROM observations WHERE indicator_code=? AND unit_code=? AND unit_vintage=?"
-        " AND period IS NOT NULL AND scope='unit' AND kind IN ('actual','baseline') AND value IS NOT NULL"
-        " AND period NOT LIKE '%-%'", (indicator, code, vintage))
-    return sorted((r[0] for r in rows), key=_period_order)
+    return sorted(store.figures.own_actual_periods(conn, code, indicator, vintage), key=_period_order)
 
 
 def has_figures_below(conn: sqlite3.Connection, indicator: str, code: str, vintage: str = "2025") -> bool:
     """Whether a unit or one of its children has a unit-wide figure of ``indicator`` (any period)."""
-    return conn.execute(
-        "SELECT 1 FROM observations o JOIN units u ON u.code=o.unit_code AND u.vintage=o.unit_vintage"
-        " WHERE o.indicator_code=? AND o.unit_vintage=? AND (u.code=? OR u.parent_code=?)"
-        " AND o.scope='unit' AND o.kind IN ('actual','baseline') AND o.value IS NOT NULL AND o.illustrative=0"
-        " LIMIT 1", (indicator, vintage, code, code)).fetchone() is not None
+    return store.figures.has_figures_below(conn, indicator, code, vintage)
 
 
 def figure_pages(conn: sqlite3.Connection, indicator: str, vintage: str = "2025") -> list[dict[str, Any]]:
@@ -88,18 +75,9 @@ def figure_pages(conn: sqlite3.Connection, indicator: str, vintage: str = "2025"
     first: what a theme opens on when the address names no unit or period."""
     from geodata.catalogue import CHANGE_UNITS
 
-    marks = ",".join("?" * len(CHANGE_UNITS))
-    rows = conn.execute(
-        "SELECT CASE WHEN u.level='province' THEN NULL ELSE u.parent_code END AS page, o.period,"
-        " COUNT(DISTINCT o.unit_code) AS n, MIN(o.illustrative) AS illustrative"
-        " FROM observations o JOIN units u ON u.code = o.unit_code AND u.vintage = o.unit_vintage"
-        " WHERE o.indicator_code=? AND o.unit_vintage=? AND o.kind IN ('actual','baseline')"
-        " AND o.scope='unit' AND o.value IS NOT NULL AND o.period IS NOT NULL"
-        f" AND COALESCE(o.measure_unit, '') NOT IN ({marks})"
-        " GROUP BY page, o.period",
-        [indicator, vintage, *sorted(CHANGE_UNITS)],
-    )
-    pages = [{"page": r[0], "period": r[1], "units": r[2], "illustrative": bool(r[3])} for r in rows]
+    rows = store.figures.pages_with_figures(conn, indicator, vintage, sorted(CHANGE_UNITS))
+    pages = [{"page": r["page"], "period": r["period"], "units": r["n"], "illustrative": bool(r["illustrative"])}
+             for r in rows]
     return sorted(pages, key=lambda p: (p["illustrative"], -p["units"], _period_order(p["period"])), reverse=False)
 
 

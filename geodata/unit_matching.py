@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from geodata import names
+from geodata import names, store
 
 # A written prefix and the unit types it names.
 _PREFIX_TYPES = {
@@ -56,13 +56,9 @@ class UnitIndex:
     """Every unit of the store, with its province, indexed by each name key."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self.units = [dict(r) for r in conn.execute(
-            "SELECT code, vintage, full_name, level, unit_type, parent_code, parent_vintage FROM units"
-            " WHERE level IN ('province', 'district', 'commune', 'village')")]
+        self.units = store.units.listing(conn, levels=("province", "district", "commune", "village"))
         by_key = {(u["code"], u["vintage"]): u for u in self.units}
-        successor = {r[0]: r[1] for r in conn.execute(
-            "SELECT old_code, new_code FROM crosswalk WHERE old_vintage='pre2025' AND new_vintage='2025'"
-            " AND (is_default IS NULL OR is_default=1 OR split=0)")}
+        successor = store.units.successors(conn, default_only=True)
         for u in self.units:
             cur, seen = u, 0
             while cur and cur["level"] != "province" and seen < 5:

@@ -17,7 +17,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 
-from geodata import catalogue, names
+from geodata import catalogue, names, store
 
 # Aliases of catalogue entries, as written on Vietnamese statistical forms and reports.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -117,12 +117,11 @@ class Vocabulary:
         loose: dict[str, set[str]] = {}
         labels: dict[str, str] = {}
         words: list[tuple[str, str]] = []
-        for row in conn.execute("SELECT code, name_vi, name_en FROM indicators"):
-            labels[row["code"]] = row["name_vi"]
-            words += [(row["name_vi"], row["code"]), (row["name_en"], row["code"])]
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='indicator_aliases'").fetchone():
-            words += [(r["alias"], r["indicator_code"]) for r in conn.execute(
-                "SELECT alias, indicator_code FROM indicator_aliases")]
+        indicators, aliases = store.figures.vocabulary_rows(conn)
+        for code, name_vi, name_en in indicators:
+            labels[code] = name_vi
+            words += [(name_vi, code), (name_en, code)]
+        words += aliases
         for word, code in words:
             exact.setdefault(key(word), set()).add(code)
             loose.setdefault(names.fold(key(word)).replace(" ", ""), set()).add(code)

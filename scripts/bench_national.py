@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from geodata import store  # noqa: E402
 from scripts import bench_server, bench_workflow, import_national  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -121,7 +122,7 @@ conn = store.connect(sys.argv[1], readonly=True)
 start = time.perf_counter()
 parent = sys.argv[3] or None
 if sys.argv[2] == "village" and parent and len(parent) == 2:  # a province's villages: of all its communes
-    parent = [r[0] for r in conn.execute("SELECT code FROM units WHERE level='commune' AND parent_code=?", (parent,))]
+    parent = store.units.child_codes(conn, parent, level="commune")
 units = store.units_frame(conn, level=sys.argv[2], parent=parent)
 b = units.total_bounds
 m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=7, tiles=None)
@@ -297,7 +298,7 @@ def throughput(store_path: Path) -> None:
 def exports(store_path: Path, tmp: Path) -> None:
     print("5. Export of every 2025 commune (a process each; baseline ogr2ogr from the store)")
     env = {**os.environ, "WEBMAP_DB": str(store_path), "PYTHONPATH": str(ROOT)}
-    sql = "SELECT * FROM units WHERE level='commune' AND vintage='2025'"
+    sql = store.units.ogr_sql("commune")
     for fmt in ("gpkg", "geojson"):
         out = tmp / f"ours.{fmt}"
         code, seconds, peak, text = timed([sys.executable, "-m", "webmap", "export", "units", "--format", fmt,
@@ -355,7 +356,7 @@ def tiles(store_path: Path, tmp: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
         start = time.perf_counter()
         subprocess.run(["ogr2ogr", "-f", "MVT", str(out_dir), str(store_path), "-sql",
-                        "SELECT code, full_name, geom FROM units WHERE level='village'", "-nln", "units",
+                        store.units.ogr_sql("village", "code, full_name, geom", None), "-nln", "units",
                         "-dsco", f"MINZOOM={zooms}", "-dsco", f"MAXZOOM={zooms}", "-dsco", "COMPRESS=NO"],
                        check=True, capture_output=True)
         gdal_s = time.perf_counter() - start

@@ -127,8 +127,7 @@ def main() -> int:
         conn = store.connect(db)
         units = rasters._units_under(conn, rasters.shapely.box(*rasters.transform_bounds(
             vncrs.vn2000_tm3(103.0).to_wkt(), "EPSG:4326", *rasterio.open(path).bounds)))
-        n_all = conn.execute("SELECT COUNT(*) FROM units WHERE vintage='2025' AND level IN ('commune','village')"
-                             ).fetchone()[0]
+        n_all = store.units.count(conn, vintage="2025", levels=("commune", "village"))
         print(f"Rasters bench: {classes.size:,} cells of {CELL:g} m over Lai Châu; {len(units)} of the store's "
               f"{n_all:,} communes and villages under it")
         start = time.perf_counter()

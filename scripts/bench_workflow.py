@@ -51,16 +51,14 @@ def run(source: Path, province: str = "12", commune: str | None = "03390") -> No
     app = create_app({"WEBMAP_DB": str(db)})
     _users(app)
     conn = store.connect(db)
-    villages = [tuple(r) for r in conn.execute(
-        "SELECT code, parent_code, full_name FROM units WHERE level='village' AND vintage='2025' ORDER BY code")]
+    villages = store.units.rows(conn, level="village")
     start = time.perf_counter()
     with store.transaction(conn):
         for i, (code, _parent, _name) in enumerate(villages):
             workflow.add_entry(conn, "bench", code, "2025", "poor_households", "2025H1", "actual", 10 + i % 40,
                                "households", state="submitted", source_name="bench.csv", source_row=i + 2)
     print(f"0. {len(villages):,} open entries written (with their audit rows) in {time.perf_counter() - start:.1f} s")
-    in_province = {r[0] for r in conn.execute("SELECT code FROM units WHERE parent_code=? AND vintage='2025'",
-                                              (province,))}
+    in_province = set(store.units.child_codes(conn, province))
     conn.close()
     # The baseline: the same figures already approved (in observations), on a copy, without drafts;
     # so both pages evaluate a figure for every village and the difference is the overlay.
@@ -105,9 +103,9 @@ def run(source: Path, province: str = "12", commune: str | None = "03390") -> No
         c = store.connect(copy)
         with store.transaction(c):
             for code in batch:
-                c.execute("INSERT INTO observations (unit_code, unit_vintage, indicator_code, period, kind, value,"
-                          " scope, source_doc, dataset_id) VALUES (?,?,?,?,?,?,?,?,?)",
-                          (code, "2025", "poor_households", "2025H1", "actual", 1, "unit", "bench.csv", "plan-docs"))
+                store.figures.add_figure(c, unit_code=code, unit_vintage="2025", indicator_code="poor_households",
+                                         period="2025H1", kind="actual", value=1, scope="unit",
+                                         source_doc="bench.csv", dataset_id="plan-docs")
         c.close()
 
     a, b = _median(approve, 5), _median(insert, 5)

@@ -37,10 +37,7 @@ def _arg(name: str, required: bool = True) -> str | None:
 def indicators():
     conn = db.conn()
     theme = params.raw("theme")
-    sql, bind = "SELECT * FROM indicators", []
-    if theme:
-        sql, bind = sql + " WHERE theme=?", [theme]
-    rows = [dict(r) for r in conn.execute(sql + " ORDER BY theme, code", bind)]
+    rows = store.figures.catalogue(conn, theme or None)
     return jsonify({"count": len(rows), "indicators": rows})
 
 

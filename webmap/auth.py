@@ -21,6 +21,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from geodata import store
 from geodata.store import accounts, workflow
 from webmap import db
 
@@ -216,9 +217,8 @@ def roles_text(user: accounts.User, lang: str) -> list[dict[str, Any]]:
     conn = db.conn()
     out = []
     for r in user.roles:
-        unit = None if r.unit_code == accounts.COUNTRY else conn.execute(
-            "SELECT full_name FROM units WHERE code=? AND vintage='2025'", (r.unit_code,)).fetchone()
+        unit_name = None if r.unit_code == accounts.COUNTRY else store.units.full_name(conn, r.unit_code)
         label = accounts.ROLE_LABELS.get(r.role, (r.role, r.role))
         out.append({"role": label[1] if lang == "en" else label[0], "unit": r.unit_code,
-                    "unit_name": (unit["full_name"] if unit else gettext("Cả nước"))})
+                    "unit_name": unit_name or gettext("Cả nước")})
     return out

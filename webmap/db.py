@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from flask import current_app, g
 
 from geodata import store
+from geodata.store import integrity
 
 
 def conn() -> store.Connection:
@@ -43,15 +43,9 @@ def integrity_state(path: str) -> str:
     key = (path, p.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0),
            p.stat().st_size + (wal.stat().st_size if wal.exists() else 0))
     if key not in _INTEGRITY:
-        c = store.connect(path, readonly=True)
-        try:
-            rows = [r[0] for r in c.execute("PRAGMA quick_check")]
-        except sqlite3.DatabaseError as exc:
-            rows = [str(exc)]
-        finally:
-            c.close()
+        state = integrity.quick_check(path)
         _INTEGRITY.clear()
-        _INTEGRITY[key] = "ok" if rows == ["ok"] else "; ".join(rows[:3])
+        _INTEGRITY[key] = state
     return _INTEGRITY[key]
 
 

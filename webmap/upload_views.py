@@ -22,7 +22,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 
 from geodata import boundaries_import, imports, indicator_import, rasters, store
-from geodata.store import journal
+from geodata.store import journal, workflow
 from webmap import auth, db
 from webmap.formatting import lang
 
@@ -302,8 +302,7 @@ def apply(token: str):
                                problems=_refused(exc, meta["name"]), groups={}, refused=True,
                                layout_label=_layout_label, rule_label=_rule_label), 400
     shutil.rmtree(path.parent, ignore_errors=True)
-    first = conn.execute("SELECT scope_code, indicator_code, period FROM entries WHERE import_id=? ORDER BY id LIMIT 1",
-                         (result.import_id,)).fetchone()
+    first = workflow.first_entry_of_import(conn, result.import_id)
     return redirect(url_for("uploads.history", done=result.import_id, unit=first["scope_code"] if first else None,
                             indicator=first["indicator_code"] if first else None,
                             period=first["period"] if first else None, lang=lang() if lang() != "vi" else None), 303)
@@ -329,7 +328,7 @@ def undo(import_id: int):
     """Undo an import: an admin any, an editor their own upload while none of it is approved."""
     auth.require("view_drafts")
     conn = db.writer()
-    row = conn.execute("SELECT user_name, kind FROM imports WHERE id=?", (import_id,)).fetchone()
+    row = journal.entry(conn, import_id)
     if row is None:
         abort(404)
     if not (auth.can("undo") or (row["user_name"] == g.user.name and row["kind"] == "indicators")):

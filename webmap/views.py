@@ -16,7 +16,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from geodata import change, progress, projection, rasters, search, store, thematic, view_scale
-from geodata.store import workflow
+from geodata.store import integrity, workflow
 from webmap import assets, caching, db, params
 from webmap.formatting import attribution as attribution_line
 from webmap.formatting import lang, number, period_label, source_label, titled
@@ -71,11 +71,7 @@ def _ancestors(conn, unit: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _periods(conn, indicator: str) -> list[str]:
     """Years and half-years present in the data for the indicator (not multi-year ranges)."""
-    rows = conn.execute(
-        "SELECT DISTINCT period FROM observations WHERE (indicator_code=? OR indicator_code LIKE ?)"
-        " AND period IS NOT NULL AND period NOT LIKE '%-%' ORDER BY period",
-        (indicator, indicator + "\\_\\_%"))
-    return [r[0] for r in rows]
+    return store.figures.periods_with_components(conn, indicator)
 
 
 def _links(points: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -104,8 +100,7 @@ def _page_units(conn, unit: dict[str, Any], level: str | None = None) -> tuple[g
     child_level = {"province": "commune", "commune": "village"}.get(unit["level"])
     parents: str | list[str] = unit["code"]
     if level == "village" and unit["level"] == "province":
-        child_level, parents = "village", [r[0] for r in conn.execute(
-            "SELECT code FROM units WHERE level='commune' AND vintage='2025' AND parent_code=?", (unit["code"],))]
+        child_level, parents = "village", store.units.child_codes(conn, unit["code"], level="commune")
     units = store.units_frame(conn, level=child_level, parent=parents, screen=True) if child_level else None
     siblings = store.units_frame(conn, level=unit["level"], parent=unit["parent_code"], screen=True)
     outline = siblings[siblings["code"] == unit["code"]]
@@ -279,9 +274,7 @@ def _page_state(theme: str | None, indicator_code: str, default_unit: str, defau
         judged = any(e["status"] not in progress.UNJUDGED or e["status"] == "other_line"
                      for e in evaluations.values())
         colour_by = "status" if judged else "value"
-    drill = {r["parent_code"] for r in conn.execute(
-        f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({','.join('?' * len(units))})",
-        list(units["code"]))}
+    drill = store.units.with_children(conn, units["code"])
     args = {"indicator": indicator_code if theme is not None or _chooses() else None, "period": period,
             "colour": params.choice("colour", list(COLOUR_BY)), "compare": compare,
             "scheme": scheme, "lang": lang() if lang() != "vi" else None}
@@ -537,15 +530,11 @@ def unit_page(code: str):
     unit = store.get_unit(conn, code)
     if unit is None:
         abort(404)
-    codes = [r[0] for r in conn.execute(
-        "SELECT DISTINCT indicator_code FROM observations WHERE unit_code=? AND unit_vintage='2025'"
-        " ORDER BY indicator_code", (code,))]
+    codes = store.figures.indicators_of_unit(conn, code)
     rows = []
     for ind in codes:
         periods = [p for p in _periods(conn, ind.split("__")[0]) if p]
-        own = [r[0] for r in conn.execute(
-            "SELECT DISTINCT period FROM observations WHERE unit_code=? AND indicator_code=? AND period IS NOT NULL"
-            " AND period NOT LIKE '%-%' ORDER BY kind IN ('actual', 'baseline'), period", (code, ind))]
+        own = store.figures.unit_periods_actuals_last(conn, code, ind)
         period = own[-1] if own else (periods[-1] if periods else "2025")  # the latest actual first
         try:
             e = progress.evaluate(conn, code, ind, period)
@@ -573,9 +562,7 @@ def unit_page(code: str):
                            pending=workflow.batches(conn, [code], ("submitted",)) if logged_in else [],
                            breadcrumb=_ancestors(conn, unit), small=small, themes=THEMES,
                            child_level={"province": "commune", "commune": "village"}.get(unit["level"]),
-                           former=[dict(r) for r in conn.execute(
-                               "SELECT u.code, u.full_name FROM crosswalk c JOIN units u ON u.code=c.old_code AND"
-                               " u.vintage=c.old_vintage WHERE c.new_code=? ORDER BY u.code", (code,))])
+                           former=store.units.predecessors(conn, code))
 
 
 def _projection_text(e: dict[str, Any]) -> str | None:
@@ -598,7 +585,7 @@ def _by_theme(conn, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str
     group sorted by its Vietnamese (or English) name."""
     from geodata import names
 
-    theme_of = {r[0]: r[1] for r in conn.execute("SELECT code, theme FROM indicators")}
+    theme_of = store.figures.themes_of(conn)
     order = list(CATALOGUE_THEMES)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -614,15 +601,10 @@ def _by_theme(conn, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str
 def _children(conn, unit: dict[str, Any], limit: int = 400) -> list[dict[str, Any]]:
     """The unit's children with how many indicators have figures and how many of those are behind
     (off track, at risk, not achieved, deteriorating), judged on each child's latest figure."""
-    kids = [dict(r) for r in conn.execute(
-        "SELECT code, full_name, unit_type, illustrative FROM units WHERE parent_code=? AND vintage='2025'"
-        " ORDER BY full_name LIMIT ?", (unit["code"], limit))]
+    kids = store.units.children(conn, unit["code"], by_name=True, limit=limit)
     behind = {"off_track", "at_risk", "not_achieved", "deteriorating"}
     for kid in kids:
-        latest = conn.execute(
-            "SELECT indicator_code, MAX(period) FROM observations WHERE unit_code=? AND unit_vintage='2025'"
-            " AND kind IN ('actual','baseline') AND period IS NOT NULL AND period NOT LIKE '%-%'"
-            " GROUP BY indicator_code", (kid["code"],)).fetchall()
+        latest = store.figures.latest_actual_periods(conn, kid["code"])
         statuses = []
         for ind, period in latest:
             try:
@@ -704,7 +686,7 @@ def healthz():
             "status": "ok" if state == "ok" else "damaged",
             **where,
             "integrity": state if operator or state == "ok" else "damaged",
-            "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+            "journal_mode": integrity.journal_mode(conn),
             "recovered": recovered,
             "units": store.counts_by_level(conn),
             "observations": store.table_count(conn, "observations"),

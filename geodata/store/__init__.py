@@ -167,6 +167,12 @@ class UnitKey:
     vintage: str
 
 
+def vacuum(conn: Any) -> None:
+    """The GeoPackage file written compactly (the committed sample: no free pages)."""
+    if backend_of(conn) == "gpkg":
+        conn.execute("VACUUM")
+
+
 def counts_by_level(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Units per vintage and level, e.g. ``{"2025": {"commune": 113, ...}}``."""
     out: dict[str, dict[str, int]] = {}
@@ -568,3 +574,7 @@ def copy_with_rasters(source: str | Path, target: str | Path) -> None:
     tmp = target.with_name(target.name + ".partial")
     shutil.copyfile(source, tmp)
     tmp.replace(target)
+
+
+# The questions asked of units and figures, by what they are about (``store.units.children`` …).
+from geodata.store import figures, server, units  # noqa: E402, F401

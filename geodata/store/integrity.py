@@ -19,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 class StoreDamagedError(RuntimeError):
@@ -118,11 +119,37 @@ def open_store(db: str | Path) -> list[str]:
     return notes
 
 
+def quick_check(db: str | Path) -> str:
+    """``ok`` or SQLite's first complaints (a read-only look at every page)."""
+    from geodata import store
+
+    c = store.connect(db, readonly=True)
+    try:
+        rows = [r[0] for r in c.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    finally:
+        c.close()
+    return "ok" if rows == ["ok"] else "; ".join(rows[:3])
+
+
+def journal_mode(conn: Any) -> str:
+    """SQLite's journal mode of the store (``wal`` once served); PostGIS keeps its own WAL."""
+    if getattr(conn, "backend", "gpkg") != "gpkg":
+        return "postgresql"
+    return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def location(conn: Any) -> Path:
+    """The file a GeoPackage connection has open."""
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2])
+
+
 @contextlib.contextmanager
 def import_marker(conn: sqlite3.Connection, source: Path) -> Iterator[None]:
     """A file beside the store while an import writes: a killed import leaves it, so the next
     command can say which import was rolled back (SQLite itself only rolls it back)."""
-    db = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    db = location(conn)
     marker = marker_path(db)
     marker.write_text(json.dumps({"pid": os.getpid(), "file": source.name,
                                   "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}),

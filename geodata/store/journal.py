@@ -22,9 +22,14 @@ from geodata.store import backups, integrity
 @contextlib.contextmanager
 def transaction(conn: Any, source: Path) -> Iterator[Any]:
     """One import: a backup of the store first (kept ``backups.KEEP`` deep), a marker while it
-    writes (so a killed import is named at the next start), one SQLite transaction."""
-    db = Path(conn.execute("PRAGMA database_list").fetchone()[2])
-    backups.backup(db)
+    writes (so a killed import is named at the next start), one SQLite transaction.  On PostGIS one
+    transaction is all: a killed import is rolled back by the server, and the database's own backups
+    (``webmap backup``: pg_dump) are the DBA's."""
+    if store.backend_of(conn) != "gpkg":
+        with store.transaction(conn):
+            yield conn
+        return
+    backups.backup(integrity.location(conn))
     with integrity.import_marker(conn, source), store.transaction(conn):
         yield conn
 
@@ -87,6 +92,18 @@ def record_key_insert(conn: Any, import_id: int, table: str, key: list[str]) -> 
 def finish(conn: Any, import_id: int, counts: dict[str, Any], report: list[dict[str, Any]]) -> None:
     conn.execute("UPDATE imports SET counts=?, report=? WHERE id=?",
                  (json.dumps(counts, ensure_ascii=False), json.dumps(report, ensure_ascii=False), import_id))
+
+
+def entry(conn: Any, import_id: int) -> dict[str, Any] | None:
+    """Who made an import and of what kind (None: no such import)."""
+    row = conn.execute("SELECT id, kind, user_name, status FROM imports WHERE id=?", (import_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def applied(conn: Any, kind: str) -> list[dict[str, Any]]:
+    """The imports of a kind that are in force (not undone), oldest first, with their options."""
+    return [dict(r) for r in conn.execute("SELECT id, file_name, options FROM imports WHERE kind=? AND"
+                                          " status='applied' ORDER BY id", (kind,))]
 
 
 def listing(conn: Any) -> list[dict[str, Any]]:
@@ -152,6 +169,19 @@ def _undo_conflicts(conn: Any, import_id: int, changes: list[Any]) -> list[dict[
     return problems
 
 
+def _stored_geometry(hex_value: str | None) -> Any:
+    """A before-image's geometry: a GeoPackage blob (``GP``…) or PostGIS's WKB, whichever backend
+    wrote it (a store copied between backends keeps its journal)."""
+    if not hex_value:
+        return None
+    raw = bytes.fromhex(hex_value)
+    if raw[:2] == b"GP":
+        return store.gpkg.decode(raw)
+    import shapely
+
+    return shapely.from_wkb(raw)
+
+
 def undo(conn: Any, import_id: int, user: str | None = None) -> dict[str, int]:
     """Restore the rows an import changed, in reverse order, in one transaction; refused (with
     the reason) when that would not be the import's inverse."""
@@ -185,11 +215,11 @@ def undo(conn: Any, import_id: int, user: str | None = None) -> dict[str, int]:
                 removed += conn.execute("DELETE FROM units WHERE code=? AND vintage=?", key).rowcount
             else:
                 before = json.loads(ch["before"])
-                before["geom"] = bytes.fromhex(before["geom"]) if before.get("geom") else None
+                before["geom"] = store.geom_in(conn, _stored_geometry(before.get("geom")))
                 cols = [c for c in before if c != "fid"]
-                restored += conn.execute(
-                    f"UPDATE units SET {', '.join(f'{c}=?' for c in cols)} WHERE code=? AND vintage=?",
-                    [before[c] for c in cols] + key).rowcount
+                sets = ", ".join(f"{c}={store.geom_placeholder(conn)}" if c == "geom" else f"{c}=?" for c in cols)
+                restored += conn.execute(f"UPDATE units SET {sets} WHERE code=? AND vintage=?",
+                                         [before[c] for c in cols] + key).rowcount
         conn.execute("DELETE FROM datasets WHERE id=? AND NOT EXISTS (SELECT 1 FROM units WHERE dataset_id=?)"
                      " AND NOT EXISTS (SELECT 1 FROM observations WHERE dataset_id=?)"
                      " AND NOT EXISTS (SELECT 1 FROM crosswalk WHERE dataset_id=?)",
@@ -197,5 +227,5 @@ def undo(conn: Any, import_id: int, user: str | None = None) -> dict[str, int]:
         conn.execute("UPDATE imports SET status='undone' WHERE id=?", (import_id,))
         if groups:
             store.refresh_screen_geometries(conn, groups=groups)
-            store.gpkg.update_extent(conn, "units")
+            store.update_extent(conn, "units")
     return {"restored": restored, "removed": removed}

@@ -286,6 +286,13 @@ def audit_count(conn: sqlite3.Connection, codes: Sequence[str]) -> int:
                         list(codes)).fetchone()[0]
 
 
+def first_entry_of_import(conn: Any, import_id: int) -> dict[str, Any] | None:
+    """The first figure an upload wrote (where its history page points the uploader)."""
+    row = conn.execute("SELECT scope_code, indicator_code, period FROM entries WHERE import_id=? ORDER BY id LIMIT 1",
+                       (import_id,)).fetchone()
+    return dict(row) if row else None
+
+
 def _descendants_sql(n_roots: int) -> str:
     """The 2025 units under ``n_roots`` root codes, themselves included (a subquery)."""
     return ("WITH RECURSIVE under(code) AS (SELECT code FROM main.units WHERE vintage='2025' AND code IN ("
