@@ -22,7 +22,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from geodata import store
-from geodata.store import accounts, workflow
+from geodata.store import accounts, server, workflow
 from webmap import db
 
 bp = Blueprint("auth", __name__)
@@ -41,26 +41,22 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def _secret_key(app: Flask) -> str:
-    """``WEBMAP_SECRET_KEY``, else one made on first start and kept beside the accounts file, so
-    every worker signs alike and sessions survive a restart."""
+    """``WEBMAP_SECRET_KEY``, else one made on first start and kept beside the accounts file (behind
+    PostGIS: in the database), so every worker and server signs alike and sessions survive a restart."""
     given = app.config.get("WEBMAP_SECRET_KEY") or os.environ.get("WEBMAP_SECRET_KEY")
     if given:
         return str(given)
     if app.config.get("WEBMAP_STORE_ERROR"):  # every request answers 503: write nothing beside a bad location
         return secrets.token_hex(32)
-    path = Path(app.config["WEBMAP_ACCOUNTS_DB"]).with_name("secret_key")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    accounts_db = app.config["WEBMAP_ACCOUNTS_DB"]
+    file = None if store.is_url(accounts_db) else Path(accounts_db).with_name("secret_key")
+    return server.setting(accounts_db, "secret_key", lambda: secrets.token_hex(32), file)
 
 
 def install(app: Flask) -> None:
-    app.config.setdefault("WEBMAP_ACCOUNTS_DB", str(Path(app.config["WEBMAP_DB"]).with_name("accounts.sqlite")))
+    # Accounts beside a GeoPackage store; in the database itself behind PostGIS (every server knows them).
+    app.config.setdefault("WEBMAP_ACCOUNTS_DB", app.config["WEBMAP_DB"] if store.is_url(app.config["WEBMAP_DB"])
+                          else str(Path(app.config["WEBMAP_DB"]).with_name("accounts.sqlite")))
     app.secret_key = _secret_key(app)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_CHECK_DEFAULT=False,
                       WTF_CSRF_TIME_LIMIT=None, PERMANENT_SESSION_LIFETIME=8 * 3600)

@@ -14,8 +14,12 @@ def conn() -> store.Connection:
     """The request's read-only connection; for a user who asked to see drafts (``?drafts=1``)
     and may, with their units' open entries laid over the approved figures."""
     if "db" not in g:
-        g.db = store.connect(current_app.config["WEBMAP_DB"], readonly=True)
-        if g.get("show_drafts"):
+        # PostgreSQL refuses even a temporary view in a read-only transaction: a drafts reader's
+        # connection may write (it does not: only its own session's view).
+        shows_drafts = bool(g.get("show_drafts"))
+        g.db = store.connect(current_app.config["WEBMAP_DB"],
+                             readonly=not (shows_drafts and store.is_url(current_app.config["WEBMAP_DB"])))
+        if shows_drafts:
             from geodata.store import workflow
 
             workflow.show_drafts(g.db, g.drafts_roots)

@@ -156,7 +156,7 @@ def atlas_job_start():
 
 
 def _job(jid: str) -> dict:
-    state = atlas_jobs.read_state(atlas_jobs.job_dir(current_app.config["WEBMAP_DB"]), jid)
+    state = atlas_jobs.read_state(current_app.config["WEBMAP_DB"], jid)
     if state is None:
         abort(404)
     return state
@@ -178,6 +178,8 @@ def atlas_job_state(jid: str):
 def atlas_job_pdf(jid: str):
     if _job(jid)["status"] != "done":
         abort(404)
-    path = atlas_jobs.job_dir(current_app.config["WEBMAP_DB"]) / f"{jid}.pdf"
+    path = atlas_jobs.result(current_app.config["WEBMAP_DB"], jid)
+    if path is None:
+        abort(404)
     return send_file(path, mimetype="application/pdf", as_attachment=True,
                      download_name=_job(jid).get("filename") or f"tap_ban_do_{jid[:8]}.pdf")

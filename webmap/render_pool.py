@@ -54,26 +54,30 @@ def _child(out: Any, db_path: str, kind: str, req: figures.FigureRequest, memory
         out.close()
 
 
-def _atlas_child(out: Any, db_path: str, req: figures.FigureRequest, pdf_path: str, state_path: str, title: str,
+def _atlas_child(out: Any, db_path: str, req: figures.FigureRequest, jid: str, title: str,
                  filename: str, memory: int) -> None:
-    """Draw an atlas to ``pdf_path``, writing progress to ``state_path`` after every page."""
+    """Draw job ``jid``'s atlas, its progress written after every page where every server reads it;
+    the PDF is shared before the job says it is done."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from pathlib import Path
 
     from geodata import store
+    from geodata.store import server
     from webmap.atlas_jobs import write_state
 
-    state = Path(state_path)
-    tmp = Path(pdf_path + ".partial")
+    pdf_path = server.job_result_path(db_path, jid)
+    tmp = Path(str(pdf_path) + ".partial")
     try:
         conn = store.connect(db_path, readonly=True)
 
         def progress(done: int, total: int) -> None:
-            write_state(state, status="running", done=done, total=total, title=title, filename=filename)
+            write_state(db_path, jid, status="running", done=done, total=total, title=title, filename=filename)
 
         pages = figures.render_atlas(conn, req, str(tmp), progress=progress)
+        conn.close()
         os.replace(tmp, pdf_path)
-        write_state(state, status="done", done=pages, total=pages, title=title, filename=filename)
+        server.put_job_result(db_path, jid)
+        write_state(db_path, jid, status="done", done=pages, total=pages, title=title, filename=filename)
         out.send(("ok", None, None))
     except figures.FigureError as exc:
         out.send(("refused", exc.message_vi, exc.message_en))
@@ -86,11 +90,10 @@ def _atlas_child(out: Any, db_path: str, req: figures.FigureRequest, pdf_path: s
         out.close()
 
 
-def render_atlas_job(db_path: str, req: figures.FigureRequest, pdf_path: str, state_path: str, title: str,
+def render_atlas_job(db_path: str, req: figures.FigureRequest, jid: str, title: str,
                      filename: str = "", *, memory: int = MEMORY_BYTES) -> None:
-    """An atlas drawn to a file by a child process that reports its pages as it goes."""
-    _wait(_ctx.Process, _atlas_child, (db_path, req, pdf_path, state_path, title, filename, memory),
-          SECONDS["atlas"])
+    """Job ``jid``'s atlas drawn by a child process that reports its pages as it goes."""
+    _wait(_ctx.Process, _atlas_child, (db_path, req, jid, title, filename, memory), SECONDS["atlas"])
 
 
 def _wait(process: Any, target: Any, args: tuple, seconds: float) -> tuple[Any, Any]:

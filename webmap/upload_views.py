@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 
 from geodata import boundaries_import, imports, indicator_import, rasters, store
-from geodata.store import journal, workflow
+from geodata.store import journal, server, workflow
 from webmap import auth, db
 from webmap.formatting import lang
 
@@ -39,8 +37,8 @@ KEEP_S = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def _folder() -> Path:
-    return Path(current_app.config["WEBMAP_DB"]).parent / "uploads"
+def _location() -> str:
+    return current_app.config["WEBMAP_DB"]
 
 
 def _clean_name(name: str) -> str:
@@ -50,28 +48,17 @@ def _clean_name(name: str) -> str:
     return name or "upload.csv"
 
 
-def _sweep(folder: Path) -> None:
-    if not folder.exists():
-        return
-    for d in folder.iterdir():
-        try:
-            if time.time() - d.stat().st_mtime > KEEP_S:
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
-
-
 def _saved(token: str) -> tuple[Path, dict[str, Any]]:
+    """The upload's file on this server and its meta (previewed on one server, applied on another)."""
     if not _TOKEN.match(token or ""):
         abort(404)
-    d = _folder() / token
-    try:
-        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    found = server.load_upload(_location(), token)
+    if found is None:
         abort(404)
+    path, meta = found
     if meta.get("user_id") != g.user.id:
         abort(404)  # another user's upload is not theirs to see or apply
-    return d / meta["name"], meta
+    return path, meta
 
 
 def _options(meta: dict[str, Any], *, accepted: frozenset[str] = frozenset(), skip: bool = True,
@@ -166,12 +153,10 @@ def upload():
         return _form((f"{name}: ảnh cần kỳ (năm chụp hoặc năm của số liệu, vd. 2025).",
                       f"{name}: a raster needs its period (the year it shows, e.g. 2025)."), 400)
     level = request.form.get("level") if request.form.get("level") in LEVELS else "commune"
-    folder = _folder()
-    _sweep(folder)
+    server.sweep_uploads(_location(), KEEP_S)
     token = secrets.token_urlsafe(18)
-    d = folder / token
-    d.mkdir(parents=True)
-    path = d / name
+    path = server.upload_path(_location(), token, name)
+    path.parent.mkdir(parents=True)
     file.save(path)
     meta = {"user_id": g.user.id, "name": name, "sha256": imports.file_sha256(path),
             "period": (request.form.get("period") or "").strip()[:20],
@@ -182,7 +167,7 @@ def upload():
     if kind == "raster":
         meta["raster"] = {"kind": raster_kind, "illustrative": request.form.get("illustrative") == "1",
                           **{k: (request.form.get(k) or "").strip()[:80] for k in ("crs", "classes", "licence")}}
-    (d / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    server.save_upload(_location(), token, meta, path)
     return redirect(url_for("uploads.preview", token=token, lang=lang() if lang() != "vi" else None), 303)
 
 
@@ -239,7 +224,7 @@ def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
     except ValueError as exc:
         result, problems = None, [f"{meta['name']}: {exc}"]
     if apply and result is not None:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        server.delete_upload(_location(), path.parent.name)
         return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
                         303)
     warnings = boundaries_import.warning_lines(result.warnings, lang()) if result else []
@@ -265,7 +250,7 @@ def _raster(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
     except ValueError as exc:
         result, problems = None, [f"{meta['name']}: {exc}"]
     if apply and result is not None:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        server.delete_upload(_location(), path.parent.name)
         return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
                         303)
     rows = []
@@ -301,7 +286,7 @@ def apply(token: str):
         return render_template("upload_preview.html", token=token, meta=meta, result=None,
                                problems=_refused(exc, meta["name"]), groups={}, refused=True,
                                layout_label=_layout_label, rule_label=_rule_label), 400
-    shutil.rmtree(path.parent, ignore_errors=True)
+    server.delete_upload(_location(), path.parent.name)
     first = workflow.first_entry_of_import(conn, result.import_id)
     return redirect(url_for("uploads.history", done=result.import_id, unit=first["scope_code"] if first else None,
                             indicator=first["indicator_code"] if first else None,

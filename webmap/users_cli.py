@@ -13,14 +13,19 @@ import getpass
 import sys
 from pathlib import Path
 
+from geodata import store
 from geodata.store import accounts
 from webmap import config
 from webmap.cli_words import h
 
 
-def _path() -> Path:
+def _path() -> Path | str:
     cfg = config.defaults()
-    return Path(cfg.get("WEBMAP_ACCOUNTS_DB") or Path(cfg["WEBMAP_DB"]).with_name("accounts.sqlite"))
+    if cfg.get("WEBMAP_ACCOUNTS_DB"):
+        return cfg["WEBMAP_ACCOUNTS_DB"]
+    if store.is_url(cfg["WEBMAP_DB"]):  # behind PostGIS the accounts are the database's own
+        return cfg["WEBMAP_DB"]
+    return Path(cfg["WEBMAP_DB"]).with_name("accounts.sqlite")
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -40,9 +45,8 @@ def _unit_must_exist(unit: str) -> None:
     """A role on a unit the store does not have would hold on nothing (editor:99999 was accepted)."""
     if unit == accounts.COUNTRY:
         return
-    from geodata import store
-
-    conn = store.connect(Path(config.defaults()["WEBMAP_DB"]), readonly=True)
+    location = config.defaults()["WEBMAP_DB"]
+    conn = store.connect(location if store.is_url(location) else Path(location), readonly=True)
     try:
         found = store.get_unit(conn, unit, "2025")
     finally:

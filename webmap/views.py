@@ -85,7 +85,7 @@ def _links(points: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(geometry=lines, crs="EPSG:4326") if lines else None
 
 
-_pages = caching.LruCache(max_entries=64)
+_pages = caching.LruCache(max_entries=64, shared=True)  # map pages: one build per data version
 _geometries = caching.LruCache(max_entries=64)
 
 
@@ -533,9 +533,12 @@ def unit_page(code: str):
     codes = store.figures.indicators_of_unit(conn, code)
     rows = []
     for ind in codes:
-        periods = [p for p in _periods(conn, ind.split("__")[0]) if p]
         own = store.figures.unit_periods_actuals_last(conn, code, ind)
-        period = own[-1] if own else (periods[-1] if periods else "2025")  # the latest actual first
+        if own:
+            period = own[-1]  # the latest actual first
+        else:
+            periods = [p for p in _periods(conn, ind.split("__")[0]) if p]
+            period = periods[-1] if periods else "2025"
         try:
             e = progress.evaluate(conn, code, ind, period)
         except (progress.UnknownCode, ValueError):

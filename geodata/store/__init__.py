@@ -188,12 +188,31 @@ def table_count(conn: sqlite3.Connection, table: str) -> int:
     return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
-def get_unit(conn: sqlite3.Connection, code: str, vintage: str = "2025") -> dict[str, Any] | None:
+def _memo(conn: Any) -> dict[Any, Any] | None:
+    """What a read-only connection was told, kept for its life (a request): a unit page evaluates
+    150 indicators, each asking for the unit, its catalogue entry and its figures, and on PostGIS
+    every question is a round trip (2,924 for Bình Lư's page before; the figures of a unit are now
+    read once, for all its indicators).  A connection that writes keeps nothing."""
+    if not getattr(conn, "readonly", False):
+        return None
+    memo = getattr(conn, "memo", None)
+    if memo is None:
+        memo = conn.memo = {}
+    return memo
+
+
+def get_unit(conn: Any, code: str, vintage: str = "2025") -> dict[str, Any] | None:
+    memo = _memo(conn)
+    if memo is not None and ("unit", code, vintage) in memo:
+        found = memo[("unit", code, vintage)]
+        return dict(found) if found else None
     row = conn.execute(
         "SELECT code, vintage, level, unit_type, name, full_name, name_en, parent_code, parent_vintage,"
         " area_km2, illustrative, dataset_id, note FROM units WHERE code=? AND vintage=?",
         (code, vintage),
     ).fetchone()
+    if memo is not None:
+        memo[("unit", code, vintage)] = dict(row) if row else None
     return dict(row) if row else None
 
 
@@ -252,6 +271,14 @@ def observations(
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Observations with their source columns, filtered as asked."""
+    memo = _memo(conn)
+    if memo is not None and unit_codes is not None:  # every figure of each unit, read once
+        codes = list(dict.fromkeys(unit_codes))
+        prefetch_observations(conn, codes, vintage)
+        found = [r for c in codes for r in memo[("obs", vintage, c)]
+                 if (indicator is None or r["indicator_code"] == indicator)
+                 and (period is None or r["period"] == period) and (kind is None or r["kind"] == kind)]
+        return [dict(r) for r in sorted(found, key=lambda r: r["id"])]
     sql = ("SELECT o.*, d.title_vi AS source_title_vi, d.title_en AS source_title_en FROM observations o"
            " LEFT JOIN documents d ON d.id = o.source_doc WHERE o.unit_vintage=?")
     params: list[Any] = [vintage]
@@ -269,6 +296,23 @@ def observations(
         sql += f" AND o.unit_code IN ({', '.join('?' * len(codes))})"
         params.extend(codes)
     return [dict(r) for r in conn.execute(sql + " ORDER BY o.id", params)]
+
+
+def prefetch_observations(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:
+    """Read every figure of these units in one query (a map's evaluations ask unit by unit)."""
+    memo = _memo(conn)
+    if memo is None:
+        return
+    missing = [c for c in dict.fromkeys(codes) if ("obs", vintage, c) not in memo]
+    for start in range(0, len(missing), 500):
+        part = missing[start:start + 500]
+        for c in part:
+            memo[("obs", vintage, c)] = []
+        for r in conn.execute(
+                "SELECT o.*, d.title_vi AS source_title_vi, d.title_en AS source_title_en FROM observations o"
+                " LEFT JOIN documents d ON d.id = o.source_doc WHERE o.unit_vintage=?"
+                f" AND o.unit_code IN ({', '.join('?' * len(part))}) ORDER BY o.id", [vintage, *part]):
+            memo[("obs", vintage, r["unit_code"])].append(dict(r))
 
 
 def place_points(conn: sqlite3.Connection, types: Sequence[str], communes: Sequence[str]
@@ -304,6 +348,14 @@ def datasets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 def indicator(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
     """The catalogue entry of ``code``; a component (``pupils__primary``) without its own
     entry falls back to its total's (same rules, the total's name)."""
+    memo = _memo(conn)
+    if memo is not None:  # the whole catalogue (a few hundred rows), read once
+        if "catalogue" not in memo:
+            memo["catalogue"] = {r["code"]: dict(r) for r in conn.execute("SELECT * FROM indicators")}
+        found = memo["catalogue"].get(code)
+        if found is None and "__" in code:
+            found = memo["catalogue"].get(code.split("__", 1)[0])
+        return dict(found) if found else None
     row = conn.execute("SELECT * FROM indicators WHERE code=?", (code,)).fetchone()
     if row is None and "__" in code:
         row = conn.execute("SELECT * FROM indicators WHERE code=?", (code.split("__", 1)[0],)).fetchone()

@@ -46,6 +46,14 @@ def own_actual_periods(conn: Any, code: str, indicator: str, vintage: str = "202
 
 def unit_periods_actuals_last(conn: Any, code: str, indicator: str) -> list[str]:
     """A unit's periods of an indicator (no ranges), those with an actual or baseline last."""
+    from geodata import store
+
+    if getattr(conn, "readonly", False):  # from the unit's figures, read once for all its indicators
+        have: dict[str, int] = {}
+        for o in store.observations(conn, unit_codes=[code], indicator=indicator, vintage="2025"):
+            if o["period"] and "-" not in o["period"]:
+                have[o["period"]] = max(have.get(o["period"], 0), int(o["kind"] in ("actual", "baseline")))
+        return sorted(have, key=lambda p: (have[p], p))
     return [r[0] for r in conn.execute(
         f"SELECT period FROM observations WHERE unit_code=? AND indicator_code=? AND period IS NOT NULL"
         f" AND period NOT LIKE '%-%' GROUP BY period"

@@ -31,6 +31,10 @@ def child_codes(conn: Any, code: str | Sequence[str], *, level: str | None = Non
 def children(conn: Any, code: str, *, vintage: str = "2025", by_name: bool = False,
              limit: int | None = None) -> list[dict[str, Any]]:
     """The units directly below ``code``: code, vintage, names, type, area, illustrative flag."""
+    memo = getattr(conn, "memo", None) if getattr(conn, "readonly", False) else None
+    key = ("children", code, vintage, by_name, limit)
+    if memo is not None and key in memo:
+        return [dict(r) for r in memo[key]]
     sql = ("SELECT code, vintage, full_name, unit_type, area_km2, illustrative FROM units"
            " WHERE parent_code=? AND parent_vintage=? AND vintage=?"
            f" ORDER BY {'full_name' if by_name else 'code'}")
@@ -38,7 +42,10 @@ def children(conn: Any, code: str, *, vintage: str = "2025", by_name: bool = Fal
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    return [dict(r) for r in conn.execute(sql, params)]
+    found = [dict(r) for r in conn.execute(sql, params)]
+    if memo is not None:
+        memo[key] = found
+    return [dict(r) for r in found]
 
 
 def with_children(conn: Any, codes: Iterable[str], vintage: str | None = None) -> set[str]:

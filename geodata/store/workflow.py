@@ -335,7 +335,9 @@ def show_drafts(conn: sqlite3.Connection, roots: Sequence[str] | None) -> None:
         f" AND e.kind = o.kind AND e.scope = o.scope AND e.state IN {OPEN!r} {codes_sql})"
         f" UNION ALL SELECT -e.id AS id, {entry_cols}, e.state AS approval FROM main.entries e"
         f" WHERE e.state IN {OPEN!r} AND {newest} {codes_sql}")
+    conn.drafts_shown = True
 
 
-def drafts_shown(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name='observations'").fetchone() is not None
+def drafts_shown(conn: Any) -> bool:
+    """Whether ``show_drafts`` laid the open entries over this connection's figures."""
+    return bool(getattr(conn, "drafts_shown", False))
