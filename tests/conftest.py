@@ -43,6 +43,37 @@ def conn(db_path: Path):
 
 
 @pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL 15 + PostGIS server for the session (Debian's packages, a cluster of its own
+    on a free local port; ``WEBMAP_TEST_PG`` names another).  Never mocked."""
+    import os
+
+    from tests import postgres
+
+    if os.environ.get("WEBMAP_TEST_PG"):
+        yield os.environ["WEBMAP_TEST_PG"]
+        return
+    if not postgres.available():
+        pytest.fail("PostgreSQL 15 with PostGIS is needed (make test installs postgresql-15-postgis-3)")
+    with postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_store(pg_server, request) -> str:
+    """A new database holding a copy of the sample store; its URL."""
+    from geodata.store import pg, postgis
+    from tests import postgres
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    url = postgres.new_database(pg_server, name)
+    report = postgis.to_postgis(SAMPLE, url)
+    assert report.ok, report.lines()
+    yield url
+    pg.close_pools()
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS

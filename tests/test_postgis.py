@@ -4,7 +4,6 @@ importer refuses; ``ST_AsMVT`` cuts the same tile as the GeoPackage's encoder.""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import mapbox_vector_tile
@@ -20,20 +19,9 @@ from webmap.__main__ import main
 pytestmark = pytest.mark.postgis
 
 
-@pytest.fixture(scope="module")
-def server():
-    if os.environ.get("WEBMAP_TEST_PG"):
-        yield os.environ["WEBMAP_TEST_PG"]
-        return
-    if not postgres.available():
-        pytest.fail("PostgreSQL 15 with PostGIS is needed (make test installs postgresql-15-postgis-3)")
-    with postgres.cluster() as url:
-        yield url
-
-
 @pytest.fixture
-def database(server, request):
-    return postgres.new_database(server, "t_" + request.node.name[:40].lower().replace("[", "_").replace("]", ""))
+def database(pg_server, request):
+    return postgres.new_database(pg_server, "t_" + request.node.name[:40].lower().replace("[", "_").replace("]", ""))
 
 
 def _rows(path, table: str) -> list[tuple]:

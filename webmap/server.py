@@ -51,4 +51,7 @@ def options(host: str, port: int) -> dict[str, Any]:
 
 
 def serve(app: Any, host: str, port: int) -> None:
+    from geodata.store import pg
+
+    pg.close_pools()  # the master's PostGIS connections are not handed to the workers it forks
     Server(app, options(host, port)).run()

@@ -62,8 +62,12 @@ def tile(layer: str, z: int, x: int, y: int):
     styles = _style(indicator)
 
     def build() -> caching.Body:
-        index = _index(level)
-        data = vector_tiles.encode(index, z, x, y, styles, only=styles.keys())
+        conn = db.conn()
+        if store.backend_of(conn) == "postgis":  # cut by the database (ST_AsMVT), no index in memory
+            from geodata.store import postgis
+
+            return caching.Body.of(postgis.tile(conn.raw, level, z, x, y, properties=styles))
+        data = vector_tiles.encode(_index(level), z, x, y, styles, only=styles.keys())
         return caching.Body.of(data)
 
     key = (layer, z, x, y, indicator, tuple(sorted(request.args.items(multi=True))))

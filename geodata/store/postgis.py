@@ -334,6 +334,10 @@ def to_postgis(gpkg_path: str | Path, url: str) -> CopyReport:
                         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{IDENTITY[table]}'),"
                                      f" COALESCE((SELECT max({IDENTITY[table]}) FROM {table}), 0) + 1, false)")
                 _server_tables(conn)  # the counter and revision rows the GeoPackage's meta does not have
+                # The catalogue's own order (the reports' order, SQLite's rowid), which PostgreSQL has no word for.
+                order = ",".join(r[0] for r in src.execute("SELECT code FROM indicators ORDER BY rowid"))
+                conn.execute("INSERT INTO meta VALUES ('catalogue_order', %s) ON CONFLICT (key) DO UPDATE SET"
+                             " value = excluded.value", (order,))
             _verify(src, conn, report)
     finally:
         src.close()
@@ -381,7 +385,7 @@ def to_gpkg(url: str, gpkg_path: str | Path) -> CopyReport:
     return report
 
 
-_PG_ONLY_META = " WHERE key NOT IN ('data_version', 'data_changed', 'server_revision')"
+_PG_ONLY_META = " WHERE key NOT IN ('data_version', 'data_changed', 'server_revision', 'catalogue_order')"
 
 
 def _verify(gpkg_conn: sqlite3.Connection, pg: Any, report: CopyReport) -> None:
@@ -398,17 +402,28 @@ def _verify(gpkg_conn: sqlite3.Connection, pg: Any, report: CopyReport) -> None:
         report.geometry[table] = (geometry_hash(local), geometry_hash(remote))
 
 
-def tile(conn: Any, level: str, z: int, x: int, y: int, extent: int = 4096, buffer: int = 64) -> bytes:
+def tile(conn: Any, level: str, z: int, x: int, y: int, extent: int = 4096, buffer: int = 64,
+         properties: dict[str, dict[str, Any]] | None = None) -> bytes:
     """One Mapbox vector tile of a level's screen boundaries, cut by PostGIS (``ST_AsMVT``), in the
-    same layer and grid as ``geodata.vector_tiles.encode``."""
-    row = conn.execute(
-        """WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env),
-           mvt AS (SELECT u.code, u.full_name AS name,
+    same layer and grid as ``geodata.vector_tiles.encode``.  ``properties`` (code -> value, status,
+    fill, dash: the map page's colours) go with each unit, and only those units are drawn."""
+    import json
+
+    props = None if properties is None else json.dumps(
+        {c: {k: v for k, v in p.items() if v is not None} for c, p in properties.items()})
+    join = ("" if props is None else
+            " JOIN jsonb_each(%s::jsonb) p ON p.key = u.code")
+    columns = ("" if props is None else
+               ", (p.value->>'value')::double precision AS value, p.value->>'status' AS status,"
+               " p.value->>'fill' AS fill, (p.value->>'dash')::integer AS dash")
+    sql = f"""WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env),
+           mvt AS (SELECT u.code, u.full_name AS name{columns},
                           ST_AsMVTGeom(ST_Transform(s.geom, 3857), bounds.env, %s, %s, true) AS geom
-                   FROM units u JOIN unit_screen_geom s ON s.code = u.code AND s.vintage = u.vintage, bounds
+                   FROM units u JOIN unit_screen_geom s ON s.code = u.code AND s.vintage = u.vintage{join}, bounds
                    WHERE u.level = %s AND u.vintage = '2025'
                      AND s.geom && ST_Transform(ST_Expand(bounds.env, (ST_XMax(bounds.env) - ST_XMin(bounds.env))
                                                          * %s / %s), 4326))
-           SELECT ST_AsMVT(mvt.*, 'units', %s, 'geom') FROM mvt WHERE geom IS NOT NULL""",
-        (z, x, y, extent, buffer, level, buffer, extent, extent)).fetchone()
+           SELECT ST_AsMVT(mvt.*, 'units', %s, 'geom') FROM mvt WHERE geom IS NOT NULL"""
+    args = [z, x, y, extent, buffer, *([props] if props is not None else []), level, buffer, extent, extent]
+    row = conn.execute(sql, args).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""

@@ -172,8 +172,10 @@ def batches(conn: sqlite3.Connection, roots: Sequence[str] | None, states: Itera
             ) -> list[dict[str, Any]]:
     """Open figures grouped by unit and period, within the units under ``roots`` (None: all)."""
     states = tuple(states)
+    users = ("GROUP_CONCAT(DISTINCT e.updated_by)" if getattr(conn, "backend", "gpkg") == "gpkg"
+             else "string_agg(DISTINCT e.updated_by, ',')")
     sql = (f"SELECT e.scope_code AS unit_code, e.period, COUNT(*) AS n, MAX(e.updated_at) AS at,"
-           f" GROUP_CONCAT(DISTINCT e.updated_by) AS users, u.full_name FROM entries e"
+           f" {users} AS users, MAX(u.full_name) AS full_name FROM entries e"
            f" LEFT JOIN units u ON u.code = e.scope_code AND u.vintage = '2025'"
            f" WHERE e.state IN ({','.join('?' * len(states))})")
     params: list[Any] = list(states)
