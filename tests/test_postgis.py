@@ -112,3 +112,30 @@ def test_st_asmvt_cuts_the_same_tile_as_the_geopackage_encoder(database):
         theirs = theirs.get("units", {"features": []})["features"]
         assert {f["properties"]["code"] for f in ours} == {f["properties"]["code"] for f in theirs}, zxy
         assert len(ours) > 0
+
+
+def test_rasters_travel_with_the_store_and_a_dump_restores_it(database, tmp_path, monkeypatch, capsys):
+    """``store copy`` takes the raster COGs along (into the database's files and back beside the
+    file); ``webmap backup``/``restore`` on PostGIS are pg_dump/pg_restore, a restore undoing a change
+    and being itself undoable."""
+    assert main(["store", "copy", str(SAMPLE), database]) == 0
+    assert "rasters (COG)" in capsys.readouterr().out
+    back = tmp_path / "back.gpkg"
+    assert main(["store", "copy", database, str(back)]) == 0
+    kept = sorted(p.name for p in (back.parent / "back.gpkg.rasters").glob("*.tif"))
+    assert kept == sorted(p.name for p in (SAMPLE.parent / "sample.gpkg.rasters").glob("*.tif")) and len(kept) == 2
+    monkeypatch.setenv("WEBMAP_DB", database)
+    monkeypatch.setenv("WEBMAP_LOCAL_DIR", str(tmp_path / "local"))
+    dump = tmp_path / "truoc.dump"
+    assert main(["backup", "-o", str(dump)]) == 0 and dump.read_bytes()[:5] == b"PGDMP"
+    conn = store.connect(database)
+    with store.transaction(conn):
+        conn.execute("DELETE FROM observations WHERE unit_code=?", ("03390",))
+    version = store.data_version(database)
+    conn.close()
+    assert main(["restore", str(dump)]) == 0
+    conn = store.connect(database, readonly=True)
+    assert conn.execute("SELECT COUNT(*) FROM observations WHERE unit_code=?", ("03390",)).fetchone()[0] > 100
+    conn.close()
+    assert store.data_version(database)[1] > version[1]  # no server mistakes the restored data for a state it saw
+    assert len(list((tmp_path / "local").rglob("*.dump"))) == 1  # the database as it was before the restore

@@ -552,13 +552,14 @@ def main(argv: list[str] | None = None) -> int:
                                              "the import's number (see imports list)"))
     undo.add_argument("--lang", choices=("vi", "en"), default=argparse.SUPPRESS)
     undo.set_defaults(func=_imports_undo)
-    bak = sub.add_parser("backup", help=h("sao lưu nhất quán CSDL (kể cả khi máy chủ đang chạy)",
-                                          "a consistent copy of the store (while the server runs)"))
-    bak.add_argument("-o", "--output", help=h("mặc định: backups/<tên>.<thời gian>.gpkg cạnh CSDL",
-                                              "default: backups/<name>.<time>.gpkg beside the store"))
+    bak = sub.add_parser("backup", help=h("sao lưu nhất quán CSDL (kể cả khi máy chủ đang chạy; PostGIS: pg_dump)",
+                                          "a consistent copy of the store (while the server runs; PostGIS: pg_dump)"))
+    bak.add_argument("-o", "--output", help=h("mặc định: backups/<tên>.<thời gian>.gpkg cạnh CSDL (PostGIS: .dump)",
+                                              "default: backups/<name>.<time>.gpkg beside the store (PostGIS: .dump)"))
     bak.set_defaults(func=_backup)
-    res = sub.add_parser("restore", help=h("thay CSDL bằng một bản sao lưu (CSDL hiện tại được sao lưu trước)",
-                                           "replace the store with a backup (the store as it was is backed up first)"))
+    res = sub.add_parser("restore", help=h(
+        "thay CSDL bằng một bản sao lưu (CSDL hiện tại được sao lưu trước; PostGIS: pg_restore)",
+        "replace the store with a backup (the store as it was is backed up first; PostGIS: pg_restore)"))
     res.add_argument("path")
     res.set_defaults(func=_restore)
     stc = sub.add_parser("store", help=h("kho dữ liệu: chép giữa GeoPackage và PostGIS",

@@ -229,6 +229,13 @@ def migrate(url: str) -> list[str]:
     return done
 
 
+def new_data_version(conn: Any) -> None:
+    """A data version above any the counter reached (a restore brought an old counter back)."""
+    conn.execute("UPDATE meta SET value = (floor(extract(epoch FROM clock_timestamp()) * 1000000))::bigint::text"
+                 " WHERE key = 'data_version'")
+    conn.execute("UPDATE meta SET value = extract(epoch FROM clock_timestamp())::text WHERE key = 'data_changed'")
+
+
 def data_version(conn: Any) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()
     return int(row[0]) if row else 0
@@ -285,6 +292,7 @@ class CopyReport:
 
     rows: dict[str, tuple[int, int]] = field(default_factory=dict)
     geometry: dict[str, tuple[str, str]] = field(default_factory=dict)
+    files: int = 0  # raster COGs copied with the store
 
     @property
     def ok(self) -> bool:
@@ -294,6 +302,8 @@ class CopyReport:
         out = [f"{t:<18} {a:>8} → {b:>8} {'ok' if a == b else 'KHÁC / DIFFERS'}" for t, (a, b) in self.rows.items()]
         out += [f"{t:<18} sha256 {a[:16]} → {b[:16]} {'ok' if a == b else 'KHÁC / DIFFERS'}"
                 for t, (a, b) in self.geometry.items()]
+        if self.files:
+            out.append(f"{'rasters (COG)':<18} {self.files:>8}")
         return out
 
 
@@ -338,6 +348,12 @@ def to_postgis(gpkg_path: str | Path, url: str) -> CopyReport:
                 order = ",".join(r[0] for r in src.execute("SELECT code FROM indicators ORDER BY rowid"))
                 conn.execute("INSERT INTO meta VALUES ('catalogue_order', %s) ON CONFLICT (key) DO UPDATE SET"
                              " value = excluded.value", (order,))
+                # The COGs the store's raster imports keep beside the file go into the database's files.
+                folder = Path(gpkg_path).with_name(Path(gpkg_path).name + ".rasters")
+                for cog in sorted(folder.glob("*.tif")) if folder.is_dir() else []:
+                    conn.execute("INSERT INTO files (name, body) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                                 (cog.name, cog.read_bytes()))
+                    report.files += 1
             _verify(src, conn, report)
     finally:
         src.close()
@@ -376,6 +392,11 @@ def to_gpkg(url: str, gpkg_path: str | Path) -> CopyReport:
                     gpkg.update_extent(dst, table)
             dst.commit()
             _verify(dst, conn, report)
+            folder = path.with_name(path.name + ".rasters")  # the database's COGs beside the new file
+            for name, body in conn.execute("SELECT name, body FROM files ORDER BY name").fetchall():
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_bytes(bytes(body))
+                report.files += 1
         finally:
             dst.close()
     if not report.ok:
