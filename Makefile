@@ -71,6 +71,7 @@ bench: $(VENV)/.dev-installed data/sample/sample.gpkg $(MO) chromium .venv-bench
 	$(BIN)/python scripts/bench_workflow.py
 	$(BIN)/python scripts/bench_national.py
 	$(BIN)/python scripts/bench_rasters.py --store $$(test -f instance/national.gpkg && echo instance/national.gpkg || echo data/sample/sample.gpkg)
+	$(BIN)/python scripts/bench_backends.py
 
 translations: $(VENV)/.runtime-installed  ## re-extract strings after editing code or templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webmap/translations/messages.pot --no-location --sort-output --project webmap .

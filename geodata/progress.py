@@ -429,6 +429,12 @@ def evaluate_many(
         raise UnknownCode(f"indicator {indicator} not in the catalogue")
     with_rows = store.figures.units_with_figures(conn, codes, indicator, vintage)
     parents = store.units.with_children(conn, codes, vintage)
+    # What the evaluations below will ask, read in a few queries rather than a few per unit (on
+    # PostGIS each question is a round trip): the units, their figures and their children's.
+    judged = [c for c in codes if c in with_rows or c in parents]
+    kids = store.units.child_codes(conn, [c for c in judged if c in parents], vintage=vintage)
+    store.prefetch_units(conn, judged + kids, vintage)
+    store.prefetch_observations(conn, judged + kids, vintage)
     out: dict[str, dict[str, Any]] = {}
     for code in codes:
         if code in with_rows or code in parents:

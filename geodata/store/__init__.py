@@ -247,12 +247,13 @@ def units_frame(
         " WHERE u.level=? AND u.vintage=?"
     )
     params: list[Any] = [level, vintage]
-    if parent is not None:
+    if parent is None:
+        rows = [dict(r) for r in conn.execute(sql + " ORDER BY u.code", params)]
+    else:  # the villages of every commune of the country: in lists PostgreSQL takes
         parents = [parent] if isinstance(parent, str) else list(parent)
-        sql += f" AND u.parent_code IN ({', '.join('?' * len(parents))})"
-        params.extend(parents)
-    sql += " ORDER BY u.code"
-    rows = [dict(r) for r in conn.execute(sql, params)]
+        rows = sorted((dict(r) for part in units.chunks(parents) for r in conn.execute(
+            sql + f" AND u.parent_code IN ({', '.join('?' * len(part))})", [*params, *part])),
+            key=lambda r: r["code"])
     geoms = [geom_out(conn, r.pop("geom")) for r in rows]
     frame = pd.DataFrame(rows, columns=[
         "code", "vintage", "level", "unit_type", "name", "full_name", "name_en", "parent_code",
@@ -291,11 +292,28 @@ def observations(
     if kind is not None:
         sql += " AND o.kind=?"
         params.append(kind)
-    if unit_codes is not None:
-        codes = list(unit_codes)
-        sql += f" AND o.unit_code IN ({', '.join('?' * len(codes))})"
-        params.extend(codes)
-    return [dict(r) for r in conn.execute(sql + " ORDER BY o.id", params)]
+    if unit_codes is None:
+        return [dict(r) for r in conn.execute(sql + " ORDER BY o.id", params)]
+    found = [dict(r) for part in units.chunks(list(unit_codes)) for r in conn.execute(
+        sql + f" AND o.unit_code IN ({', '.join('?' * len(part))})", [*params, *part])]
+    return sorted(found, key=lambda r: r["id"])
+
+
+def prefetch_units(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:
+    """Read these units in one query (a map evaluates unit by unit)."""
+    memo = _memo(conn)
+    if memo is None:
+        return
+    missing = [c for c in dict.fromkeys(codes) if ("unit", c, vintage) not in memo]
+    for start in range(0, len(missing), 500):
+        part = missing[start:start + 500]
+        for c in part:
+            memo[("unit", c, vintage)] = None
+        for r in conn.execute(
+                "SELECT code, vintage, level, unit_type, name, full_name, name_en, parent_code, parent_vintage,"
+                f" area_km2, illustrative, dataset_id, note FROM units WHERE vintage=? AND code IN"
+                f" ({', '.join('?' * len(part))})", [vintage, *part]):
+            memo[("unit", r["code"], vintage)] = dict(r)
 
 
 def prefetch_observations(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:

@@ -104,12 +104,14 @@ def has_figures_below(conn: Any, indicator: str, code: str, vintage: str = "2025
 
 
 def units_with_figures(conn: Any, codes: Iterable[str], indicator: str, vintage: str = "2025") -> set[str]:
+    from geodata.store.units import chunks
+
     codes = list(codes)
     if not codes:
         return set()
-    return {r[0] for r in conn.execute(
+    return {r[0] for part in chunks(codes) for r in conn.execute(
         f"SELECT DISTINCT unit_code FROM observations WHERE unit_vintage=? AND indicator_code=?"
-        f" AND unit_code IN ({_marks(len(codes))})", [vintage, indicator, *codes])}
+        f" AND unit_code IN ({_marks(len(part))})", [vintage, indicator, *part])}
 
 
 def indicators_of_unit(conn: Any, code: str, vintage: str = "2025") -> list[str]:
@@ -164,9 +166,8 @@ def newest_value(conn: Any, code: str, vintage: str, indicator: str, period: str
 def add_figure(conn: Any, **row: Any) -> int:
     """One observation (an import's figure); its id, for the journal."""
     cols = list(row)
-    cur = conn.execute(f"INSERT INTO observations ({', '.join(cols)}) VALUES ({_marks(len(cols))})",
-                       [row[c] for c in cols])
-    return int(cur.lastrowid)
+    return int(conn.execute(f"INSERT INTO observations ({', '.join(cols)}) VALUES ({_marks(len(cols))}) RETURNING id",
+                            [row[c] for c in cols]).fetchone()[0])
 
 
 # --- datasets --------------------------------------------------------------------------------------

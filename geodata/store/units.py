@@ -14,18 +14,31 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+CHUNK = 10_000  # codes per IN (…) list: PostgreSQL takes at most 65,535 parameters a statement
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> list[list[Any]]:
+    """``items`` in lists short enough to be one statement's parameters (the country's 69,741
+    villages in one IN list were refused by PostgreSQL, and the national village map answered 500)."""
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def child_codes(conn: Any, code: str | Sequence[str], *, level: str | None = None,
                 vintage: str = "2025") -> list[str]:
     """Codes of the units directly below ``code`` (or below any of several), optionally of one level."""
     parents = [code] if isinstance(code, str) else list(code)
     if not parents:
         return []
-    sql = f"SELECT code FROM units WHERE vintage=? AND parent_code IN ({_marks(len(parents))})"
-    params: list[Any] = [vintage, *parents]
-    if level is not None:
-        sql += " AND level=?"
-        params.append(level)
-    return [r[0] for r in conn.execute(sql + " ORDER BY code", params)]
+    found: list[str] = []
+    for part in chunks(parents):
+        sql = f"SELECT code FROM units WHERE vintage=? AND parent_code IN ({_marks(len(part))})"
+        params: list[Any] = [vintage, *part]
+        if level is not None:
+            sql += " AND level=?"
+            params.append(level)
+        found += [r[0] for r in conn.execute(sql, params)]
+    return sorted(found)
 
 
 def children(conn: Any, code: str, *, vintage: str = "2025", by_name: bool = False,
@@ -51,22 +64,24 @@ def children(conn: Any, code: str, *, vintage: str = "2025", by_name: bool = Fal
 def with_children(conn: Any, codes: Iterable[str], vintage: str | None = None) -> set[str]:
     """Those of ``codes`` that have units below them (a map's drill links)."""
     codes = list(codes)
-    if not codes:
-        return set()
-    sql = f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({_marks(len(codes))})"
-    params: list[Any] = list(codes)
-    if vintage is not None:
-        sql += " AND vintage=?"
-        params.append(vintage)
-    return {r[0] for r in conn.execute(sql, params)}
+    found: set[str] = set()
+    for part in chunks(codes) if codes else []:
+        sql = f"SELECT DISTINCT parent_code FROM units WHERE parent_code IN ({_marks(len(part))})"
+        params: list[Any] = list(part)
+        if vintage is not None:
+            sql += " AND vintage=?"
+            params.append(vintage)
+        found |= {r[0] for r in conn.execute(sql, params)}
+    return found
 
 
 def descendants_of_level(conn: Any, code: str, level: str, vintage: str = "2025") -> list[str]:
     """Codes of ``level`` units below ``code`` (any depth)."""
     frontier, found = [code], []
     while frontier:
-        rows = conn.execute("SELECT code, level FROM units WHERE vintage=? AND parent_code IN"
-                            f" ({_marks(len(frontier))})", [vintage, *frontier]).fetchall()
+        rows = [r for part in chunks(frontier) for r in conn.execute(
+            f"SELECT code, level FROM units WHERE vintage=? AND parent_code IN ({_marks(len(part))})",
+            [vintage, *part]).fetchall()]
         frontier = [r["code"] for r in rows if r["level"] != level]
         found += [r["code"] for r in rows if r["level"] == level]
     return found
@@ -99,9 +114,9 @@ def of_other_level(conn: Any, codes_: Sequence[str], *, vintage: str, level: str
     """(code, level) of those of ``codes_`` that name a unit of another level than ``level``."""
     if not codes_:
         return []
-    return [tuple(r) for r in conn.execute(
-        f"SELECT code, level FROM units WHERE vintage=? AND level<>? AND code IN ({_marks(len(codes_))})",
-        [vintage, level, *codes_])]
+    return [tuple(r) for part in chunks(codes_) for r in conn.execute(
+        f"SELECT code, level FROM units WHERE vintage=? AND level<>? AND code IN ({_marks(len(part))})",
+        [vintage, level, *part])]
 
 
 def parent_of_each(conn: Any, *, vintage: str, level: str) -> dict[str, str]:
