@@ -85,6 +85,23 @@ def _raster_options(meta: dict[str, Any], *, dry: bool) -> rasters.Options:
         illustrative=bool(r.get("illustrative")), max_bytes=current_app.config["MAX_CONTENT_LENGTH"], dry_run=dry)
 
 
+def _attempt(meta: dict[str, Any], run: Any) -> tuple[Any, list[str]]:
+    """An import run for its preview or applied: its result, or why it was refused (in the user's
+    file name, never the server's path)."""
+    try:
+        return run(), []
+    except imports.ImportRefused as exc:
+        return None, _refused(exc, meta["name"])
+    except ValueError as exc:  # a period or option the importer could not read
+        return None, [f"{meta['name']}: {exc}"]
+
+
+def _applied(path: Path, import_id: int):
+    """After an import from an upload: the upload goes, the history shows the import."""
+    server.delete_upload(_location(), path.parent.name)
+    return redirect(url_for("uploads.history", done=import_id, lang=lang() if lang() != "vi" else None), 303)
+
+
 def _refused(exc: imports.ImportRefused, name: str) -> list[str]:
     # The saved file's path is the server's business: the user knows the file by its name.
     return exc.lines(lang(), shown_as=name)
@@ -216,17 +233,10 @@ def _boundaries(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
     transaction (boundaries have no approval step: only admins send them)."""
     auth.require("boundaries")
     conn = db.writer() if apply else db.conn()
-    try:
-        result = boundaries_import.import_boundaries(conn, path, _boundary_options(meta, dry=not apply))
-        problems: list[str] = []
-    except imports.ImportRefused as exc:
-        result, problems = None, _refused(exc, meta["name"])
-    except ValueError as exc:
-        result, problems = None, [f"{meta['name']}: {exc}"]
+    result, problems = _attempt(meta, lambda: boundaries_import.import_boundaries(
+        conn, path, _boundary_options(meta, dry=not apply)))
     if apply and result is not None:
-        server.delete_upload(_location(), path.parent.name)
-        return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
-                        303)
+        return _applied(path, result.import_id)
     warnings = boundaries_import.warning_lines(result.warnings, lang()) if result else []
     planned = [r for r in (result.report if result else []) if r.get("action") in ("updated", "inserted")]
     return render_template("upload_boundaries.html", token=token, meta=meta, result=result, problems=problems,
@@ -242,17 +252,10 @@ def _raster(token: str, path: Path, meta: dict[str, Any], *, apply: bool):
     then the import itself (a COG beside the store, figures journaled like any import)."""
     auth.require("boundaries")
     conn = db.writer() if apply else db.conn()
-    try:
-        result = rasters.import_raster(conn, path, _raster_options(meta, dry=not apply), user=g.user.name)
-        problems: list[str] = []
-    except imports.ImportRefused as exc:
-        result, problems = None, _refused(exc, meta["name"])
-    except ValueError as exc:
-        result, problems = None, [f"{meta['name']}: {exc}"]
+    result, problems = _attempt(meta, lambda: rasters.import_raster(
+        conn, path, _raster_options(meta, dry=not apply), user=g.user.name))
     if apply and result is not None:
-        server.delete_upload(_location(), path.parent.name)
-        return redirect(url_for("uploads.history", done=result.import_id, lang=lang() if lang() != "vi" else None),
-                        303)
+        return _applied(path, result.import_id)
     rows = []
     if result is not None:
         for code in sorted(result.figures, key=lambda c: result.names.get(c, c))[:RASTER_ROWS_SHOWN]:

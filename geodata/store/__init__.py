@@ -299,38 +299,39 @@ def observations(
     return sorted(found, key=lambda r: r["id"])
 
 
-def prefetch_units(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:
-    """Read these units in one query (a map evaluates unit by unit)."""
+def _prefetch(conn: Any, codes: Iterable[str], key: Any, empty: Any, sql: str, vintage: str,
+              keep: Callable[[dict[str, Any], Any], None], order: str = "") -> None:
+    """Rows of these units read in a few queries, into the connection's memo under ``key(code)``."""
     memo = _memo(conn)
     if memo is None:
         return
-    missing = [c for c in dict.fromkeys(codes) if ("unit", c, vintage) not in memo]
-    for start in range(0, len(missing), 500):
-        part = missing[start:start + 500]
+    missing = [c for c in dict.fromkeys(codes) if key(c) not in memo]
+    for part in units.chunks(missing, 500):
         for c in part:
-            memo[("unit", c, vintage)] = None
-        for r in conn.execute(
-                "SELECT code, vintage, level, unit_type, name, full_name, name_en, parent_code, parent_vintage,"
-                f" area_km2, illustrative, dataset_id, note FROM units WHERE vintage=? AND code IN"
-                f" ({', '.join('?' * len(part))})", [vintage, *part]):
-            memo[("unit", r["code"], vintage)] = dict(r)
+            memo[key(c)] = empty()
+        for r in conn.execute(sql + f" ({', '.join('?' * len(part))}){order}", [vintage, *part]):
+            keep(memo, dict(r))
+
+
+def prefetch_units(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:
+    """Read these units in one query (a map evaluates unit by unit)."""
+    def keep(memo: dict[Any, Any], row: dict[str, Any]) -> None:
+        memo[("unit", row["code"], vintage)] = row
+
+    _prefetch(conn, codes, lambda c: ("unit", c, vintage), lambda: None,
+              "SELECT code, vintage, level, unit_type, name, full_name, name_en, parent_code, parent_vintage,"
+              " area_km2, illustrative, dataset_id, note FROM units WHERE vintage=? AND code IN", vintage, keep)
 
 
 def prefetch_observations(conn: Any, codes: Iterable[str], vintage: str = "2025") -> None:
     """Read every figure of these units in one query (a map's evaluations ask unit by unit)."""
-    memo = _memo(conn)
-    if memo is None:
-        return
-    missing = [c for c in dict.fromkeys(codes) if ("obs", vintage, c) not in memo]
-    for start in range(0, len(missing), 500):
-        part = missing[start:start + 500]
-        for c in part:
-            memo[("obs", vintage, c)] = []
-        for r in conn.execute(
-                "SELECT o.*, d.title_vi AS source_title_vi, d.title_en AS source_title_en FROM observations o"
-                " LEFT JOIN documents d ON d.id = o.source_doc WHERE o.unit_vintage=?"
-                f" AND o.unit_code IN ({', '.join('?' * len(part))}) ORDER BY o.id", [vintage, *part]):
-            memo[("obs", vintage, r["unit_code"])].append(dict(r))
+    def keep(memo: dict[Any, Any], row: dict[str, Any]) -> None:
+        memo[("obs", vintage, row["unit_code"])].append(row)
+
+    _prefetch(conn, codes, lambda c: ("obs", vintage, c), list,
+              "SELECT o.*, d.title_vi AS source_title_vi, d.title_en AS source_title_en FROM observations o"
+              " LEFT JOIN documents d ON d.id = o.source_doc WHERE o.unit_vintage=? AND o.unit_code IN", vintage, keep,
+              " ORDER BY o.id")
 
 
 def place_points(conn: sqlite3.Connection, types: Sequence[str], communes: Sequence[str]

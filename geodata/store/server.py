@@ -13,16 +13,30 @@ Every function takes the store's location (``WEBMAP_DB``): a file path or a ``po
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from geodata.store.connection import connect, is_url
+
+
+@contextlib.contextmanager
+def _database(location: str | Path, *, readonly: bool = False) -> Iterator[Any]:
+    """A connection to the PostGIS store for one short exchange (committed unless read-only)."""
+    conn = connect(location, readonly=readonly)
+    try:
+        yield conn
+        if not readonly:
+            conn.commit()
+    finally:
+        conn.close()
 
 
 def _shared(location: str | Path) -> bool:
@@ -53,24 +67,17 @@ def put_file(location: str | Path, name: str, path: Path) -> None:
     """Share a file this server wrote (PostGIS: into ``files``; a GeoPackage store needs nothing)."""
     if not _shared(location):
         return
-    conn = connect(location)
-    try:
+    with _database(location) as conn:
         conn.execute("INSERT INTO files (name, body) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                      (name, path.read_bytes()))
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def fetch_file(location: str | Path, name: str, path: Path) -> bool:
     """Make sure ``path`` holds the shared file ``name`` (fetched once per server); False if unknown."""
     if path.is_file() or not _shared(location):
         return path.is_file()
-    conn = connect(location, readonly=True)
-    try:
+    with _database(location, readonly=True) as conn:
         row = conn.execute("SELECT body FROM files WHERE name=?", (name,)).fetchone()
-    finally:
-        conn.close()
     if row is None:
         return False
     _write_atomically(path, bytes(row[0]))
@@ -84,13 +91,9 @@ def setting(location: str | Path, key: str, make: Any, file: Path | None = None)
     """A value made once and then the same for every server (the key that signs session cookies):
     in ``settings`` on PostGIS, in ``file`` (mode 0600) beside a GeoPackage store."""
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, make()))
             value = conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()[0]
-            conn.commit()
-        finally:
-            conn.close()
         return value
     assert file is not None
     if not file.exists():
@@ -114,25 +117,18 @@ def write_job(location: str | Path, jid: str, state: dict[str, Any]) -> None:
     """Replace a job's state in one step (a reader never sees half of it)."""
     state = {**state, "updated": time.time()}
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("INSERT INTO jobs (id, state, updated) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                          " state=excluded.state, updated=excluded.updated",
                          (jid, json.dumps(state, ensure_ascii=False), state["updated"]))
-            conn.commit()
-        finally:
-            conn.close()
         return
     _write_atomically(_job_dir(location) / f"{jid}.json", json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
 
 def read_job(location: str | Path, jid: str) -> dict[str, Any] | None:
     if _shared(location):
-        conn = connect(location, readonly=True)
-        try:
+        with _database(location, readonly=True) as conn:
             row = conn.execute("SELECT state FROM jobs WHERE id=?", (jid,)).fetchone()
-        finally:
-            conn.close()
         return json.loads(row[0]) if row else None
     try:
         return json.loads((_job_dir(location) / f"{jid}.json").read_text(encoding="utf-8"))
@@ -143,11 +139,8 @@ def read_job(location: str | Path, jid: str) -> dict[str, Any] | None:
 def jobs(location: str | Path) -> list[tuple[str, dict[str, Any]]]:
     """Every job, newest first."""
     if _shared(location):
-        conn = connect(location, readonly=True)
-        try:
+        with _database(location, readonly=True) as conn:
             rows = conn.execute("SELECT id, state FROM jobs ORDER BY updated DESC").fetchall()
-        finally:
-            conn.close()
         return [(r[0], json.loads(r[1])) for r in rows]
     out = []
     for path in sorted(_job_dir(location).glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
@@ -165,12 +158,8 @@ def job_result_path(location: str | Path, jid: str) -> Path:
 def put_job_result(location: str | Path, jid: str) -> None:
     """Share a job's PDF (written at ``job_result_path``) with the other servers."""
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("UPDATE jobs SET result=? WHERE id=?", (job_result_path(location, jid).read_bytes(), jid))
-            conn.commit()
-        finally:
-            conn.close()
 
 
 def fetch_job_result(location: str | Path, jid: str) -> Path | None:
@@ -180,11 +169,8 @@ def fetch_job_result(location: str | Path, jid: str) -> Path | None:
         return path
     if not _shared(location):
         return None
-    conn = connect(location, readonly=True)
-    try:
+    with _database(location, readonly=True) as conn:
         row = conn.execute("SELECT result FROM jobs WHERE id=? AND result IS NOT NULL", (jid,)).fetchone()
-    finally:
-        conn.close()
     if row is None:
         return None
     _write_atomically(path, bytes(row[0]))
@@ -193,12 +179,8 @@ def fetch_job_result(location: str | Path, jid: str) -> Path | None:
 
 def delete_job(location: str | Path, jid: str) -> None:
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("DELETE FROM jobs WHERE id=?", (jid,))
-            conn.commit()
-        finally:
-            conn.close()
     for suffix in (".json", ".pdf"):
         (_job_dir(location) / f"{jid}{suffix}").unlink(missing_ok=True)
 
@@ -216,13 +198,9 @@ def save_upload(location: str | Path, token: str, meta: dict[str, Any], path: Pa
     if not _shared(location):
         (path.parent / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return
-    conn = connect(location)
-    try:
+    with _database(location) as conn:
         conn.execute("INSERT INTO uploads (token, meta, body, created) VALUES (?, ?, ?, ?)",
                      (token, json.dumps(meta, ensure_ascii=False), path.read_bytes(), time.time()))
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def upload_path(location: str | Path, token: str, name: str) -> Path:
@@ -239,11 +217,8 @@ def load_upload(location: str | Path, token: str) -> tuple[Path, dict[str, Any]]
         except (OSError, ValueError):
             return None
         return folder / meta["name"], meta
-    conn = connect(location, readonly=True)
-    try:
+    with _database(location, readonly=True) as conn:
         row = conn.execute("SELECT meta, body FROM uploads WHERE token=?", (token,)).fetchone()
-    finally:
-        conn.close()
     if row is None:
         return None
     meta = json.loads(row[0])
@@ -256,12 +231,8 @@ def load_upload(location: str | Path, token: str) -> tuple[Path, dict[str, Any]]
 def delete_upload(location: str | Path, token: str) -> None:
     shutil.rmtree(_upload_dir(location) / token, ignore_errors=True)
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("DELETE FROM uploads WHERE token=?", (token,))
-            conn.commit()
-        finally:
-            conn.close()
 
 
 def sweep_uploads(location: str | Path, keep_s: float) -> None:
@@ -275,12 +246,8 @@ def sweep_uploads(location: str | Path, keep_s: float) -> None:
             except OSError:
                 continue
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("DELETE FROM uploads WHERE created < ?", (time.time() - keep_s,))
-            conn.commit()
-        finally:
-            conn.close()
 
 
 # --- built pages, one copy per data version for every worker and server ----------------------------------
@@ -294,12 +261,9 @@ def get_page(location: str | Path, version: Any, key: Any) -> tuple[bytes, bytes
     """A page another worker or server built for this data version (None: build it)."""
     name = _page_key(key)
     if _shared(location):
-        conn = connect(location, readonly=True)
-        try:
+        with _database(location, readonly=True) as conn:
             row = conn.execute("SELECT body, gzipped, script_hashes FROM pages WHERE version=? AND key=?",
                                (int(version[1]), name)).fetchone()
-        finally:
-            conn.close()
         if row is None:
             return None
         return bytes(row[0]), bytes(row[1]), tuple(h for h in row[2].split(" ") if h)
@@ -318,15 +282,11 @@ def put_page(location: str | Path, version: Any, key: Any, body: bytes, gzipped:
     """Keep a built page for every worker and server (pages of older versions are dropped)."""
     name = _page_key(key)
     if _shared(location):
-        conn = connect(location)
-        try:
+        with _database(location) as conn:
             conn.execute("DELETE FROM pages WHERE version < ?", (int(version[1]),))
             conn.execute("INSERT INTO pages (version, key, body, gzipped, script_hashes) VALUES (?, ?, ?, ?, ?)"
                          " ON CONFLICT (version, key) DO NOTHING",
                          (int(version[1]), name, body, gzipped, " ".join(hashes)))
-            conn.commit()
-        finally:
-            conn.close()
         return
     root = local_folder(location, "pages")
     tag = _version_tag(version)
