@@ -290,13 +290,16 @@ def import_raster(conn: sqlite3.Connection, path: Path, opts: Options, user: str
         first = next(iter(layers))
         result = RasterResult(import_id=0, cog=Path(), counts={}, warnings=warnings, crs=crs.to_string(),
                               extent=(west, south, east, north))
+        # Areas of units the store has none for (villages), all at once on an equal-area projection: one
+        # UTM zone guessed per unit took 0.05 s each, 85 s of a national import's 163 s.
+        equal_area = dict(zip(units["code"], units.geometry.to_crs("EPSG:6933").area / 1e6, strict=True))
         for unit in units.to_dict("records"):
             s = stats[unit["code"]]
             figures = _figures(opts.kind, s, opts.classes)
             if not figures:
                 continue
             covered = float(s.get(f"{first}:count") or 0.0) * cell_km2
-            area = float(unit.get("area_km2") or 0.0) or _area_km2(unit["geometry"])
+            area = float(unit.get("area_km2") or 0.0) or float(equal_area[unit["code"]])
             share = min(1.0, covered / area) if area > 0 else 0.0
             if share < PARTIAL_BELOW:
                 result.partial[unit["code"]] = share
@@ -357,11 +360,6 @@ def _ensure_indicators(conn: sqlite3.Connection) -> None:
 def _unit_of(code: str) -> str:
     return {"forest_cover_pct": "%", "elevation_mean_m": "m", "slope_mean_deg": "degrees", "slope_over_25_pct": "%",
             "population_grid": "persons"}[code]
-
-
-def _area_km2(geom: shapely.Geometry) -> float:
-    return float(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(gpd.GeoSeries([geom], crs="EPSG:4326")
-                                                               .estimate_utm_crs()).area.iloc[0] / 1e6)
 
 
 def _cell_area_km2(transform: Any, crs: CRS, lat: float) -> float:
