@@ -6,6 +6,7 @@ never as a miss; a target "for 2026-2030" applies to every year of the range.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -46,11 +47,22 @@ class Period:
         return f"{self.start}-{self.end}" if self.is_range else str(self.start)
 
 
-def parse(text: str | None) -> Period | None:
-    """``"2025H1"`` -> Period(2025, 2025, "H1"); ``None`` or blank -> None."""
+def parse(text: str | Period | None) -> Period | None:
+    """``"2025H1"`` -> Period(2025, 2025, "H1"); ``None`` or blank -> None; a Period is itself.
+
+    One grammar for the validator at the edge (``webmap.params.period``) and for every stored
+    period the evaluation reads (``2025H3`` passed one and failed the other: a 500); the same text
+    is parsed once per process, however many figures carry it."""
+    if isinstance(text, Period):
+        return text
     if text is None or not str(text).strip():
         return None
-    m = _PERIOD.match(str(text).strip())
+    return _parse(str(text).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Period:
+    m = _PERIOD.match(text)
     if not m:
         raise ValueError(f"không hiểu kỳ báo cáo / unrecognised period {text!r} (use 2025, 2025H1, 2025Q1, 2026-2030)")
     start = int(m["start"])

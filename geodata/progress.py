@@ -318,7 +318,7 @@ def evaluate(
     conn: sqlite3.Connection,
     unit_code: str,
     indicator: str,
-    period: str,
+    period: str | Period,
     *,
     vintage: str = "2025",
     thresholds: Thresholds | None = None,
@@ -331,9 +331,10 @@ def evaluate(
     entry = store.indicator(conn, indicator)
     if entry is None:
         raise UnknownCode(f"indicator {indicator} not in the catalogue")
-    p = periods.parse(period)
+    p = periods.parse(period)  # a Period value, or its text: parsed once, here
     if p is None:
         raise ValueError("period is required")
+    period = str(p)
     # A unit whose only figures for this indicator cover part of its people (the La Hủ rows
     # of Thu Lũm) is evaluated on that scope and says so; never as a commune-wide value.
     scopes = {o["scope"] for o in store.observations(conn, indicator=indicator, unit_codes=[unit_code],
